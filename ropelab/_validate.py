@@ -1,0 +1,144 @@
+"""Input validation shared by every public ropelab function.
+
+Each helper raises a ``TypeError`` (wrong kind of object or dtype) or a
+``ValueError`` (wrong shape or value) whose message names the argument, says
+what was expected and shows what was given.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Iterable, Sequence
+
+import torch
+
+__all__: list[str] = []
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def _shape(t: torch.Tensor) -> str:
+    return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.ndim == 1 else "") + ")"
+
+
+def shape_str(t: torch.Tensor) -> str:
+    """Format a tensor's shape as ``(2, 3)``, the way the docstrings write shapes."""
+    return _shape(t)
+
+
+def check_tensor(
+    x,
+    name: str,
+    *,
+    floating: bool = True,
+    min_ndim: int | None = None,
+    ndim: int | None = None,
+    shape_hint: str = "",
+) -> torch.Tensor:
+    """Check that ``x`` is a tensor (floating point unless told otherwise) of a given rank."""
+    hint = f" of shape {shape_hint}" if shape_hint else ""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor{hint}; got {type(x).__name__}")
+    if floating and x.dtype not in FLOAT_DTYPES:
+        raise TypeError(
+            f"{name} must be a floating-point tensor (float16, bfloat16, float32 or float64){hint}; "
+            f"got dtype {x.dtype}. Convert it first, e.g. {name}.float()"
+        )
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions{hint}; got shape {_shape(x)}")
+    if min_ndim is not None and x.ndim < min_ndim:
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimensions{hint}; got shape {_shape(x)}"
+        )
+    return x
+
+
+def check_int(value, name: str, *, minimum: int | None = None) -> int:
+    """Check that ``value`` is an integer (Python int or integral 0-d tensor) >= minimum."""
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.dtype.is_floating_point:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def check_even_dim(dim, name: str = "dim") -> int:
+    """RoPE rotates pairs of coordinates, so a head dimension must be a positive even number."""
+    dim = check_int(dim, name)
+    if dim <= 0 or dim % 2:
+        raise ValueError(
+            f"{name} must be a positive even integer, because RoPE rotates pairs of "
+            f"dimensions (2i, 2i+1); got {dim}"
+        )
+    return dim
+
+
+def check_real(value, name: str, *, positive: bool = False) -> float:
+    """Check that ``value`` is a real number (optionally > 0) and return it as a float."""
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and value.dtype != torch.bool:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"{name} must be finite; got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0; got {value}")
+    return value
+
+
+def check_choice(value, name: str, choices: Sequence[str]) -> str:
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+    return value
+
+
+def as_positions(positions, name: str = "positions", *, length: int | None = None,
+                 length_name: str = "seq") -> torch.Tensor:
+    """Turn positions (1-D tensor, range, list or tuple of numbers) into a 1-D tensor.
+
+    Integer and floating positions are both allowed (fractional positions are how
+    position interpolation works); negative positions rotate backwards.
+    """
+    if isinstance(positions, (range, list, tuple)):
+        if len(positions) == 0:
+            positions = torch.zeros(0, dtype=torch.long)
+        else:
+            try:
+                positions = torch.as_tensor(list(positions))
+            except (TypeError, ValueError, RuntimeError) as err:
+                raise TypeError(
+                    f"{name} must be a 1-D tensor, range or list of numbers; could not convert: {err}"
+                ) from None
+    elif not isinstance(positions, torch.Tensor):
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            np = None
+        if np is not None and isinstance(positions, np.ndarray):
+            positions = torch.from_numpy(positions)
+        else:
+            raise TypeError(
+                f"{name} must be a 1-D tensor, range or list of numbers (one per token); "
+                f"got {type(positions).__name__}"
+            )
+    if positions.dtype == torch.bool or positions.is_complex():
+        raise TypeError(f"{name} must hold integer or real numbers; got dtype {positions.dtype}")
+    if positions.ndim != 1:
+        raise ValueError(f"{name} must be 1-D with shape ({length_name},); got shape {_shape(positions)}")
+    if length is not None and positions.shape[0] != length:
+        raise ValueError(
+            f"{name} must have one entry per token: length {length_name} = {length}, "
+            f"but it has length {positions.shape[0]}"
+        )
+    if positions.dtype.is_floating_point and not torch.isfinite(positions).all():
+        raise ValueError(f"{name} must be finite; got a NaN or infinite entry")
+    return positions
+
+
+def names(items: Iterable[str]) -> str:
+    return ", ".join(repr(i) for i in items)

@@ -1,0 +1,12 @@
+"""Matplotlib figures of the lab. Each function returns a standalone Figure.
+
+Every figure is drawn by a pure function of a *state* (numbers in, artists out),
+so the same code serves a static figure in a notebook, a widget and a test.
+"""
+from ._style import GREY, K_COLOR, PALETTE, Q_COLOR, new_figure, style
+from .euler import draw_rotation, rotation_figure, rotation_readout, rotation_state, update_rotation
+
+__all__ = [
+    "GREY", "K_COLOR", "PALETTE", "Q_COLOR", "new_figure", "style",
+    "draw_rotation", "rotation_figure", "rotation_readout", "rotation_state", "update_rotation",
+]

@@ -1,0 +1,355 @@
+"""Rotary position embedding (RoPE, 旋转位置编码): frequencies, angles and four ways to apply it.
+
+Shapes follow one convention throughout:
+
+* ``x``: ``(..., seq, dim)``, any number of leading dimensions (batch, heads).
+* ``positions``: ``(seq,)``, one position per token; integers, or floats for
+  interpolated positions. A Python ``range`` or ``list`` works too.
+* angle tables: ``(seq, dim // 2)``, one angle ``m * theta_i`` per token and pair.
+
+Two layouts pair the ``dim`` coordinates differently:
+
+* ``"interleaved"``: pairs ``(2i, 2i + 1)``, as in the RoFormer paper and Meta's LLaMA code.
+* ``"half"``: pairs ``(i, i + dim/2)``, the ``rotate_half`` form of Hugging Face,
+  InternLM and GPT-NeoX.
+
+Both rotate pair ``i`` by the angle ``m * theta_i`` with ``theta_i = base ** (-2i / dim)``;
+they differ only by a fixed permutation of the coordinates (see
+:func:`interleaved_to_half_index`).
+
+Angles and cos/sin tables are always computed in float32 (float64 for float64
+input), whatever the dtype of ``x``; results are cast back to ``x.dtype``.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ._validate import (
+    as_positions,
+    check_choice,
+    check_even_dim,
+    check_int,
+    check_real,
+    check_tensor,
+)
+
+__all__ = [
+    "LAYOUTS",
+    "inv_freq",
+    "angles",
+    "rotation_matrix",
+    "rope_matrix",
+    "rope_complex",
+    "rope_interleaved",
+    "rope_half",
+    "rope_from_angles",
+    "apply_rope",
+    "rotate_pairs",
+    "rotate_half",
+    "interleaved_to_half_index",
+    "half_to_interleaved_index",
+    "interleaved_to_half",
+    "half_to_interleaved",
+    "sinusoidal_pe",
+    "wavelengths",
+]
+
+LAYOUTS = ("interleaved", "half")
+DEFAULT_BASE = 10000.0
+
+
+# ---------------------------------------------------------------------------
+# frequencies and angles
+# ---------------------------------------------------------------------------
+
+def _inv_freq(dim: int, base: float, dtype: torch.dtype) -> torch.Tensor:
+    # The same expression (and so the same float32 rounding) as Meta's and
+    # Hugging Face's code: 1 / base ** (2i / dim).
+    exponent = torch.arange(0, dim, 2, dtype=dtype) / dim
+    return 1.0 / (base ** exponent)
+
+
+def inv_freq(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """The rotation frequencies ``theta_i = base ** (-2i / dim)``, ``i = 0 .. dim/2 - 1``.
+
+    Returns a float32 tensor of shape ``(dim // 2,)``, bit-for-bit the values the
+    LLaMA and Hugging Face code compute. ``theta_0 = 1`` (fastest pair, period
+    ``2*pi``); the last pair is the slowest.
+    """
+    dim = check_even_dim(dim, "dim")
+    base = check_real(base, "base", positive=True)
+    return _inv_freq(dim, base, torch.float32)
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def _angles(positions: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
+    """Outer product positions x freqs, rounded once to ``freqs.dtype``.
+
+    The product is formed in float64, so for float32 inputs the result equals a
+    correctly rounded float32 multiply (the same numbers the reference code gets),
+    and float64 positions such as ``m / s`` lose nothing before the final rounding.
+    """
+    pos = positions.to(device=freqs.device)
+    if freqs.dtype == torch.float32 and pos.dtype != torch.float64:
+        pos = pos.to(torch.float32)
+    return torch.outer(pos.to(torch.float64), freqs.to(torch.float64)).to(freqs.dtype)
+
+
+def angles(positions, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """The angle table ``m * theta_i``: float32, shape ``(seq, dim // 2)``.
+
+    ``positions`` is ``(seq,)`` (tensor, range or list; integers or floats, may be
+    negative). Row ``m`` holds the angle by which each pair of a token at position
+    ``m`` is rotated.
+    """
+    dim = check_even_dim(dim, "dim")
+    base = check_real(base, "base", positive=True)
+    positions = as_positions(positions, "positions")
+    return _angles(positions, _inv_freq(dim, base, torch.float32))
+
+
+def rotation_matrix(position, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """The block-diagonal rotation ``R_{Theta,m}`` of the RoFormer paper: float32 ``(dim, dim)``.
+
+    Block ``i`` (rows and columns ``2i, 2i+1``) is the 2x2 rotation by ``m * theta_i``::
+
+        [[cos, -sin],
+         [sin,  cos]]
+
+    so ``R @ q`` rotates a column vector ``q`` of the interleaved layout.
+    """
+    if isinstance(position, torch.Tensor):
+        if position.numel() != 1:
+            raise ValueError(
+                f"position must be a single number (one token's position); got a tensor of shape "
+                f"{tuple(position.shape)}"
+            )
+        position = position.reshape(()).item()
+    m = check_real(position, "position")
+    dim = check_even_dim(dim, "dim")
+    ang = angles([m], dim, base)[0]
+    return _block_diag(ang)
+
+
+def _block_diag(ang: torch.Tensor) -> torch.Tensor:
+    """``(..., dim/2)`` angles -> ``(..., dim, dim)`` block-diagonal rotation matrices."""
+    half = ang.shape[-1]
+    dim = 2 * half
+    cos, sin = torch.cos(ang), torch.sin(ang)
+    R = torch.zeros(*ang.shape[:-1], dim, dim, dtype=ang.dtype, device=ang.device)
+    idx = torch.arange(half, device=ang.device)
+    R[..., 2 * idx, 2 * idx] = cos
+    R[..., 2 * idx, 2 * idx + 1] = -sin
+    R[..., 2 * idx + 1, 2 * idx] = sin
+    R[..., 2 * idx + 1, 2 * idx + 1] = cos
+    return R
+
+
+# ---------------------------------------------------------------------------
+# shared checks for the RoPE forms
+# ---------------------------------------------------------------------------
+
+def _check_x(x) -> torch.Tensor:
+    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., seq, dim)")
+    check_even_dim(x.shape[-1], "x.shape[-1] (dim)")
+    return x
+
+
+def _prepare(x, positions, base) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate ``x``/``positions``/``base``; return x and the angle table in the compute dtype."""
+    x = _check_x(x)
+    base = check_real(base, "base", positive=True)
+    positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
+    dtype = _compute_dtype(x.dtype)
+    freqs = _inv_freq(x.shape[-1], base, dtype).to(x.device)
+    return x, _angles(positions, freqs)
+
+
+def _check_angles(x: torch.Tensor, table, name: str = "angles") -> torch.Tensor:
+    table = check_tensor(table, name, floating=True, ndim=2, shape_hint="(seq, dim // 2)")
+    seq, dim = x.shape[-2], x.shape[-1]
+    if table.shape[1] != dim // 2:
+        raise ValueError(
+            f"{name} has {table.shape[1]} columns but x has dim = {dim}, which needs dim // 2 = "
+            f"{dim // 2}: the table must have shape (seq, dim // 2) = ({seq}, {dim // 2})"
+        )
+    if table.shape[0] != seq:
+        raise ValueError(
+            f"{name} has {table.shape[0]} rows but x has seq = {seq} tokens: the table must have "
+            f"shape (seq, dim // 2) = ({seq}, {dim // 2})"
+        )
+    dtype = torch.float64 if torch.float64 in (x.dtype, table.dtype) else torch.float32
+    return table.to(device=x.device, dtype=dtype)
+
+
+# ---------------------------------------------------------------------------
+# four ways to apply RoPE
+# ---------------------------------------------------------------------------
+
+def rope_matrix(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """RoPE as a dense matrix product ``R_{Theta,m} @ x_m`` (interleaved layout).
+
+    The didactic form: it builds a ``(dim, dim)`` matrix per position, so it costs
+    ``dim**2`` multiply-adds per vector where the other forms need ``~3 * dim``.
+    """
+    x, ang = _prepare(x, positions, base)
+    R = _block_diag(ang)  # (seq, dim, dim)
+    y = torch.einsum("sij,...sj->...si", R, x.to(ang.dtype))
+    return y.to(x.dtype)
+
+
+def rope_complex(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """RoPE as a complex multiply, the Meta LLaMA way (interleaved layout).
+
+    Each pair ``(x[2i], x[2i+1])`` is read as the complex number ``x[2i] + i*x[2i+1]``
+    and multiplied by ``e^{i m theta_i}``.
+    """
+    x, ang = _prepare(x, positions, base)
+    return _complex_from_angles(x, ang)
+
+
+def _complex_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
+    xc = torch.view_as_complex(x.to(ang.dtype).reshape(*x.shape[:-1], -1, 2).contiguous())
+    rot = torch.polar(torch.ones_like(ang), ang)
+    return torch.view_as_real(xc * rot).flatten(-2).to(x.dtype)
+
+
+def rope_interleaved(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """RoPE in real arithmetic on adjacent pairs ``(2i, 2i+1)``::
+
+        out[2i]   = x[2i] * cos(m theta_i) - x[2i+1] * sin(m theta_i)
+        out[2i+1] = x[2i] * sin(m theta_i) + x[2i+1] * cos(m theta_i)
+    """
+    x, ang = _prepare(x, positions, base)
+    return _interleaved_from_angles(x, ang)
+
+
+def _interleaved_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
+    xf = x.to(ang.dtype)
+    cos = torch.cos(ang).repeat_interleave(2, dim=-1)
+    sin = torch.sin(ang).repeat_interleave(2, dim=-1)
+    return (xf * cos + rotate_pairs(xf) * sin).to(x.dtype)
+
+
+def rope_half(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """RoPE on pairs ``(i, i + dim/2)``, the Hugging Face / InternLM ``rotate_half`` form::
+
+        out = x * cat(cos, cos) + rotate_half(x) * cat(sin, sin)
+    """
+    x, ang = _prepare(x, positions, base)
+    return _half_from_angles(x, ang)
+
+
+def _half_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
+    xf = x.to(ang.dtype)
+    cos = torch.cos(ang).repeat(1, 2)
+    sin = torch.sin(ang).repeat(1, 2)
+    return (xf * cos + rotate_half(xf) * sin).to(x.dtype)
+
+
+def rope_from_angles(x, angle_table, layout: str = "interleaved") -> torch.Tensor:
+    """Apply RoPE with a given angle table ``(seq, dim // 2)`` instead of positions.
+
+    Use it when the angles do not come from ``positions * inv_freq(dim, base)``:
+    scaled frequencies for long contexts, or 2-D (row, column) angles for image patches.
+    """
+    x = _check_x(x)
+    layout = check_choice(layout, "layout", LAYOUTS)
+    ang = _check_angles(x, angle_table, "angle_table")
+    if layout == "half":
+        return _half_from_angles(x, ang)
+    return _complex_from_angles(x, ang)
+
+
+def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interleaved") -> torch.Tensor:
+    """Apply RoPE to ``x`` of shape ``(..., seq, dim)``: the one call to use when you just need it.
+
+    ``layout="interleaved"`` pairs ``(2i, 2i+1)`` (Meta LLaMA, RoFormer);
+    ``layout="half"`` pairs ``(i, i + dim/2)`` (Hugging Face, InternLM).
+    Returns a tensor of ``x``'s shape and dtype.
+    """
+    layout = check_choice(layout, "layout", LAYOUTS)
+    x, ang = _prepare(x, positions, base)
+    if layout == "half":
+        return _half_from_angles(x, ang)
+    return _complex_from_angles(x, ang)
+
+
+# ---------------------------------------------------------------------------
+# the two "rotate by 90 degrees" helpers and the layout permutation
+# ---------------------------------------------------------------------------
+
+def rotate_pairs(x) -> torch.Tensor:
+    """Map each adjacent pair ``(a, b)`` to ``(-b, a)``: a quarter turn of every pair (interleaved)."""
+    x = _check_x(x)
+    a, b = x[..., 0::2], x[..., 1::2]
+    return torch.stack((-b, a), dim=-1).flatten(-2)
+
+
+def rotate_half(x) -> torch.Tensor:
+    """Split the last dim into halves ``A, B`` and return ``cat(-B, A)`` (half layout quarter turn)."""
+    x = _check_x(x)
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+def interleaved_to_half_index(dim: int) -> torch.Tensor:
+    """Index ``p`` with ``x_half = x_interleaved[..., p]``: ``[0, 2, 4, ..., 1, 3, 5, ...]``.
+
+    Half-layout slot ``i`` holds the first member of pair ``i`` (interleaved slot ``2i``),
+    slot ``i + dim/2`` holds the second (interleaved slot ``2i + 1``).
+    """
+    dim = check_even_dim(dim, "dim")
+    return torch.cat((torch.arange(0, dim, 2), torch.arange(1, dim, 2)))
+
+
+def half_to_interleaved_index(dim: int) -> torch.Tensor:
+    """Index ``q`` with ``x_interleaved = x_half[..., q]``: the inverse of :func:`interleaved_to_half_index`."""
+    return torch.argsort(interleaved_to_half_index(dim))
+
+
+def interleaved_to_half(x) -> torch.Tensor:
+    """Reorder the last dim from the interleaved layout to the half layout."""
+    x = _check_layout_input(x)
+    return x[..., interleaved_to_half_index(x.shape[-1]).to(x.device)]
+
+
+def half_to_interleaved(x) -> torch.Tensor:
+    """Reorder the last dim from the half layout to the interleaved layout."""
+    x = _check_layout_input(x)
+    return x[..., half_to_interleaved_index(x.shape[-1]).to(x.device)]
+
+
+def _check_layout_input(x) -> torch.Tensor:
+    x = check_tensor(x, "x", floating=False, min_ndim=1, shape_hint="(..., dim)")
+    check_even_dim(x.shape[-1], "x.shape[-1] (dim)")
+    return x
+
+
+# ---------------------------------------------------------------------------
+# the sinusoidal encoding of "Attention Is All You Need"
+# ---------------------------------------------------------------------------
+
+def sinusoidal_pe(num_positions: int, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """Absolute sinusoidal position encoding: float32 ``(num_positions, dim)``.
+
+    ``PE[pos, 2i] = sin(pos * theta_i)`` and ``PE[pos, 2i+1] = cos(pos * theta_i)``
+    with ``theta_i = base ** (-2i / dim)``: the same frequencies RoPE uses.
+    """
+    num_positions = check_int(num_positions, "num_positions", minimum=0)
+    ang = angles(torch.arange(num_positions), dim, base)
+    pe = torch.stack((torch.sin(ang), torch.cos(ang)), dim=-1)
+    return pe.flatten(-2)
+
+
+def wavelengths(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+    """Wavelength (period in positions) of each pair: ``T_i = 2*pi / theta_i``, float64 ``(dim // 2,)``.
+
+    ``T_0 = 2*pi`` for the fastest pair, growing geometrically to almost ``2*pi*base``.
+    """
+    return 2 * math.pi / inv_freq(dim, base).double()

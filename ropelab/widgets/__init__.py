@@ -1,0 +1,5 @@
+"""ipywidgets UIs: sliders wired to the pure plot functions of :mod:`ropelab.plots`."""
+from ._core import InteractiveFigure, render_png
+from .euler import rotation_widget
+
+__all__ = ["InteractiveFigure", "render_png", "rotation_widget"]
