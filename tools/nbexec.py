@@ -23,6 +23,7 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 def clean(nb: nbformat.NotebookNode) -> None:
     """Drop saved widget state and per-cell timing; pin the generic kernelspec."""
     nb.metadata.pop("widgets", None)
+    nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)

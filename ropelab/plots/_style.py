@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 
+import io
+
 import matplotlib
 from matplotlib.figure import Figure
 
-__all__ = ["Q_COLOR", "K_COLOR", "PALETTE", "GREY", "new_figure", "style"]
+__all__ = ["Q_COLOR", "K_COLOR", "PALETTE", "GREY", "new_figure", "style", "LabFigure"]
 
 # Okabe & Ito, "Color Universal Design"
 PALETTE = {
@@ -50,12 +52,21 @@ def style():
         yield
 
 
-def new_figure(width: float = 7.0, height: float = 5.0, **kwargs) -> Figure:
-    """A standalone :class:`~matplotlib.figure.Figure` (not tracked by pyplot).
+class LabFigure(Figure):
+    """A matplotlib Figure that Jupyter displays as a PNG whatever backend is active.
 
-    Standalone figures never pile up in pyplot's registry when a widget redraws,
-    and Jupyter still shows one that is the last expression of a cell.
+    ropelab figures are standalone (not registered with pyplot), so they never pile up
+    when a widget redraws, and a cell whose last expression is a figure shows it.
     """
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", metadata={"Software": None})
+        return buf.getvalue()
+
+
+def new_figure(width: float = 7.0, height: float = 5.0, **kwargs) -> Figure:
+    """A standalone :class:`LabFigure` (not tracked by pyplot) of the given size in inches."""
     with style():
-        fig = Figure(figsize=(width, height), **kwargs)
+        fig = LabFigure(figsize=(width, height), **kwargs)
     return fig
