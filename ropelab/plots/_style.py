@@ -61,7 +61,8 @@ class LabFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
-        self.savefig(buf, format="png", metadata={"Software": None})
+        with style():  # tick locators read rcParams at draw time
+            self.savefig(buf, format="png", metadata={"Software": None})
         return buf.getvalue()
 
 

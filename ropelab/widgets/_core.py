@@ -97,10 +97,10 @@ class InteractiveFigure(widgets.VBox):
         self.state = compute(**self.values())
         self._canvas = FigureCanvasAgg(self.figure)
         self._background = None
-        with style():
+        with style():  # tick locators read the font size at draw time: draw and render in style
             self._handles = draw(self.figure, self.state)
+            self.image.value = self._render(full=True)
         self.readout.value = readout(self.state) if readout else ""
-        self.image.value = self._render(full=True)
         box = widgets.VBox if layout_controls == "vertical" else widgets.HBox
         control_box = box(list(self.controls.values()))
         super().__init__([control_box, self.image, self.readout])

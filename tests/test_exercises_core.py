@@ -1,0 +1,130 @@
+"""The shared exercise checker: helpful diagnoses, and every exercise has a passing solution."""
+import importlib
+import inspect
+
+import pytest
+import torch
+
+from ropelab.exercises import Exercise, check, get_exercise, list_exercises, register
+from ropelab.exercises._core import compare_tensors
+
+
+def _make(gen):
+    return (torch.randn(3, 4, generator=gen),)
+
+
+def _ref(x):
+    return x.sum(dim=-1)
+
+
+EX = register(Exercise(id="test.row_sums", title="row sums", reference=_ref, make_inputs=_make,
+                       hint="sum over the last dimension"))
+
+
+def _two(x):
+    return x.sum(dim=-1), x.max(dim=-1).values
+
+
+EX2 = register(Exercise(id="test.two_outputs", title="two outputs", reference=_two, make_inputs=_make))
+
+
+def test_correct_answer_passes():
+    res = check("test.row_sums", lambda x: x.sum(-1))
+    assert res.passed and bool(res) and "passed all 5" in res.message
+
+
+@pytest.mark.parametrize("fn,needle", [
+    (lambda x: None, "returned None"),
+    (lambda x: x.sum(-1).tolist(), "returned a list"),
+    (lambda x: x.sum(0), "wrong shape"),
+    (lambda x: x, "wrong shape"),
+    (lambda x: x.sum(-1).double(), "wrong dtype"),
+    (lambda x: x.sum(-1) + (x[:, :1].squeeze(-1) > 10).float() + torch.tensor([0.0, 0.5, 0.0]), "index [1]"),
+    (lambda x: x.mean(-1), "wrong values"),
+    (lambda x: undefined_name, "raised NameError"),  # noqa: F821
+])
+def test_wrong_answers_fail_with_a_diagnosis(fn, needle):
+    res = check("test.row_sums", fn)
+    assert not res.passed and not bool(res)
+    assert needle in res.message, res.message
+    assert "hint: sum over the last dimension" in res.message
+
+
+def test_transposed_result_gets_a_transpose_hint():
+    ex = register(Exercise(id="test.transpose", title="t", reference=lambda x: x * 2, make_inputs=_make))
+    res = check(ex.id, lambda x: (x * 2).T)
+    assert "expected (3, 4), got (4, 3)" in res.message and "transpose" in res.message
+
+
+def test_values_report_expected_and_got_at_the_first_difference():
+    res = check("test.row_sums", lambda x: x.sum(-1) + torch.tensor([0.0, 0.5, 0.0]))
+    assert "first at index [1]" in res.message and "1 of 3 elements differ" in res.message
+
+
+def test_stub_is_reported_as_not_done():
+    def stub(x):
+        raise NotImplementedError
+
+    res = check("test.row_sums", stub)
+    assert not res.passed and "not done yet" in res.message and "❌" not in res.message
+
+
+def test_in_place_change_of_an_input_is_caught():
+    def sneaky(x):
+        x.mul_(0)
+        return _ref(x) * 0 + _ref(x)
+
+    assert "in place" in check("test.row_sums", sneaky).message
+
+
+def test_tuple_outputs():
+    assert check("test.two_outputs", _two).passed
+    res = check("test.two_outputs", lambda x: x.sum(-1))
+    assert "should return 2 values" in res.message
+    res = check("test.two_outputs", lambda x: (x.sum(-1), x.min(-1).values))
+    assert "output number 1" in res.message
+
+
+def test_compare_tensors_accepts_close_values_and_booleans():
+    a = torch.tensor([1.0, 2.0])
+    assert compare_tensors(a, a + 1e-7, atol=1e-5, rtol=1e-5) is None
+    m = torch.tensor([True, False])
+    assert compare_tensors(m, ~m, atol=0, rtol=0).startswith("wrong values")
+
+
+def test_cases_are_deterministic():
+    a, b = EX.cases(), EX.cases()
+    assert all(torch.equal(x[0], y[0]) for x, y in zip(a, b))
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown exercise_id 'nope'"):
+        get_exercise("nope")
+    with pytest.raises(TypeError, match="fn"):
+        check("test.row_sums", 3)
+    with pytest.raises(ValueError, match="already registered"):
+        register(Exercise(id="test.row_sums", title="dup", reference=_ref, make_inputs=_make))
+
+
+def _notebook_exercises():
+    return [e for e in list_exercises() if not e.startswith("test.")]
+
+
+@pytest.mark.parametrize("exercise_id", _notebook_exercises())
+def test_every_exercise_has_a_passing_solution(exercise_id):
+    number, name = exercise_id.split(".", 1)
+    module = importlib.import_module(f"solutions.nb{number}")
+    solution = getattr(module, name, None)
+    assert solution is not None, f"solutions/nb{number}.py has no function {name}()"
+    res = check(exercise_id, solution)
+    assert res.passed, res.message
+
+
+def test_every_solution_belongs_to_an_exercise(root):
+    known = set(_notebook_exercises())
+    for path in sorted((root / "solutions").glob("nb*.py")):
+        module = importlib.import_module(f"solutions.{path.stem}")
+        number = path.stem[2:]
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ == module.__name__ and not name.startswith("_"):
+                assert f"{number}.{name}" in known, f"{path.name}:{name} matches no registered exercise"

@@ -1,0 +1,155 @@
+"""Every stored notebook is fit for strict nbval, and strict nbval really compares outputs.
+
+Facts behind these checks (nbval 0.11): strict mode compares text/plain, text/html, stdout
+and stderr but never PNGs or widget model ids; memory addresses and warning paths in outputs
+break it; and a notebook stored without outputs or execution counts passes it vacuously,
+so the checks below refuse such a notebook.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MAX_IGNORED_FRACTION = 0.15
+
+
+def _src(cell) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def _text_outputs(cell):
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            yield out.get("name", ""), "".join(out.get("text", ""))
+        for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+            data = out.get("data", {}).get(mime)
+            if data is not None:
+                yield mime, "".join(data) if isinstance(data, list) else data
+
+
+def notebook_problems(nb: dict) -> list[str]:
+    """Everything that would make strict nbval pass vacuously, fail spuriously, or render badly."""
+    problems = []
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code" and _src(c).strip()]
+    if not code:
+        return ["no code cells"]
+    counts = [c.get("execution_count") for c in code]
+    if counts != list(range(1, len(code) + 1)):
+        problems.append(f"execution counts are {counts[:10]}..., not 1..{len(code)}: re-run top to bottom and save")
+    if not any(c.get("outputs") for c in code):
+        problems.append("no stored outputs at all: strict nbval would compare nothing")
+    if "widgets" in nb.get("metadata", {}):
+        problems.append("saved widget state in the notebook metadata")
+    ignored = 0
+    for i, cell in enumerate(code):
+        src = _src(cell)
+        marked_raises = "NBVAL_RAISES_EXCEPTION" in src
+        if "NBVAL_IGNORE_OUTPUT" in src or "NBVAL_SKIP" in src:
+            ignored += 1
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and not marked_raises:
+                problems.append(f"code cell {i} stores an error ({out.get('ename')})")
+        if "NBVAL_IGNORE_OUTPUT" in src:
+            continue
+        for kind, text in _text_outputs(cell):
+            if ADDRESS.search(text):
+                problems.append(f"code cell {i} prints a memory address in {kind}: {ADDRESS.search(text).group()}")
+            if kind == "stderr":
+                problems.append(f"code cell {i} writes to stderr (warnings differ between runs): {text[:80]!r}")
+            if "/work/" in text or "/home/" in text or "site-packages" in text:
+                problems.append(f"code cell {i} prints a file path")
+    if ignored / len(code) > MAX_IGNORED_FRACTION:
+        problems.append(f"{ignored} of {len(code)} code cells ignore their output (more than 15%)")
+    if nb.get("metadata", {}).get("kernelspec", {}).get("name") != "python3":
+        problems.append("kernelspec is not the generic python3")
+    return problems
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS and NOTEBOOKS[0].name == "00_start_here.ipynb"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_fit_for_strict_nbval(path):
+    nb = json.loads(path.read_text())
+    assert notebook_problems(nb) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_reads_as_a_lesson(path):
+    nb = json.loads(path.read_text())
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+", path.stem), "notebooks are named NN_topic"
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown" and _src(first).lstrip().startswith("# "), "starts with a title"
+    prose = "".join(_src(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert CJK.search(prose), "key concepts carry their Chinese term"
+
+
+def test_problems_are_detected_in_a_stripped_notebook():
+    nb = json.loads(NOTEBOOKS[0].read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    problems = notebook_problems(nb)
+    assert any("execution counts" in p for p in problems) and any("no stored outputs" in p for p in problems)
+
+
+def test_problems_are_detected_for_addresses_and_widget_state():
+    nb = json.loads(NOTEBOOKS[0].read_text())
+    nb["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    cell = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    cell["outputs"].append({"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                            "data": {"text/plain": "<torch._C.Generator object at 0x7f3a2b1c9d30>"}})
+    problems = notebook_problems(nb)
+    assert any("widget state" in p for p in problems) and any("memory address" in p for p in problems)
+
+
+def test_pytest_runs_notebooks_in_strict_mode():
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "--nbval" in addopts.split() and "--nbval-lax" not in addopts
+    assert "--dist loadscope" in (ROOT / "lab").read_text(), "plain -n 2 splits a notebook's cells across workers"
+
+
+def _run_nbval(path: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
+         "-o", "addopts=", "--rootdir", str(path.parent), str(path)],
+        capture_output=True, text=True, env=env, cwd=path.parent, timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_strict_nbval_fails_when_a_stored_output_is_wrong(tmp_path):
+    """Guard against a silently lax setup: a changed stored output must make nbval fail."""
+    src = ROOT / "notebooks" / "00_start_here.ipynb"
+    nb = json.loads(src.read_text())
+    tampered = False
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and not tampered:
+                text = "".join(out["text"])
+                out["text"] = text.replace("True", "False") if "True" in text else text + "extra\n"
+                tampered = True
+    assert tampered
+    good = tmp_path / "good"
+    bad = tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    shutil.copy(src, good / src.name)
+    (bad / src.name).write_text(json.dumps(nb))
+    ok = _run_nbval(good / src.name)
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    failed = _run_nbval(bad / src.name)
+    assert failed.returncode != 0 and "failed" in failed.stdout, failed.stdout[-3000:]
