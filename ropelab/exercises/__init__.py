@@ -7,6 +7,7 @@ from ._core import CheckResult, Exercise, check, get_exercise, list_exercises, r
 
 # importing these registers each notebook's exercises
 from . import nb00  # noqa: F401  isort: skip
+from . import nb01  # noqa: F401  isort: skip
 from . import nb03  # noqa: F401  isort: skip
 
 __all__ = ["CheckResult", "Exercise", "check", "get_exercise", "list_exercises", "register"]

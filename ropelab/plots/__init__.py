@@ -10,3 +10,4 @@ __all__ = [
     "GREY", "K_COLOR", "PALETTE", "Q_COLOR", "new_figure", "style",
     "draw_rotation", "rotation_figure", "rotation_readout", "rotation_state", "update_rotation",
 ]
+from .tensors import broadcast_figure, memory_layout_figure; __all__ += ["broadcast_figure", "memory_layout_figure"]  # noqa: E402,E702

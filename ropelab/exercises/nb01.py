@@ -1,0 +1,244 @@
+"""Exercises of notebook 01 (tensor operations).
+
+Each one is a tensor operation exactly as it appears in the LLaMA / InternLM
+attention and RoPE code. References use plain PyTorch: they are the operations
+being taught, so the checker compares the learner's function with them.
+"""
+from __future__ import annotations
+
+import torch
+
+from ._core import Exercise, register
+
+__all__: list[str] = []
+
+
+def _randint(gen: torch.Generator, low: int, high: int) -> int:
+    """A random integer in [low, high] drawn from ``gen``."""
+    return int(torch.randint(low, high + 1, (1,), generator=gen))
+
+
+# ---------------------------------------------------------------------------
+# 01.merge_heads: fix the broken view
+# ---------------------------------------------------------------------------
+
+def _merge_heads(x: torch.Tensor) -> torch.Tensor:
+    B, H, S, D = x.shape
+    return x.transpose(1, 2).contiguous().view(B, S, H * D)
+
+
+def _merge_heads_inputs(gen: torch.Generator) -> tuple:
+    B, H, S, D = _randint(gen, 1, 3), _randint(gen, 2, 4), _randint(gen, 2, 5), _randint(gen, 2, 4)
+    return (torch.randn(B, H, S, D, generator=gen),)
+
+
+register(Exercise(
+    id="01.merge_heads",
+    title="merge the attention heads back (fix the broken view)",
+    spec="x: (B, H, S, D) -> (B, S, H*D): token s holds head 0's D numbers, then head 1's, ...",
+    reference=_merge_heads,
+    make_inputs=_merge_heads_inputs,
+    hint="after transpose(1, 2) the memory is not in (B, S, H, D) order; "
+         "make it contiguous before .view, or use .reshape",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.causal_mask: broadcasting a column against a row
+# ---------------------------------------------------------------------------
+
+def _causal_mask(seq_len: int) -> torch.Tensor:
+    i = torch.arange(seq_len)
+    return i[:, None] >= i[None, :]
+
+
+def _causal_mask_inputs(gen: torch.Generator) -> tuple:
+    return (_randint(gen, 1, 9),)
+
+
+register(Exercise(
+    id="01.causal_mask",
+    title="causal mask by broadcasting",
+    spec="seq_len: int -> bool (seq_len, seq_len); entry [i, j] is True when query i may see key j, i.e. j <= i",
+    reference=_causal_mask,
+    make_inputs=_causal_mask_inputs,
+    hint="compare a column of query positions (seq_len, 1) with a row of key positions (1, seq_len)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.normalize_channels: statistics with keepdim=True
+# ---------------------------------------------------------------------------
+
+EPS = 1e-5
+
+
+def _normalize_channels(x: torch.Tensor) -> torch.Tensor:
+    mean = x.mean(dim=(0, 2, 3), keepdim=True)
+    var = x.var(dim=(0, 2, 3), keepdim=True, unbiased=False)
+    return (x - mean) / torch.sqrt(var + EPS)
+
+
+def _normalize_inputs(gen: torch.Generator) -> tuple:
+    N, C, H, W = _randint(gen, 2, 4), _randint(gen, 2, 5), _randint(gen, 2, 4), _randint(gen, 2, 4)
+    scale = torch.rand(1, C, 1, 1, generator=gen) * 3 + 0.5
+    shift = torch.randn(1, C, 1, 1, generator=gen) * 2
+    return (torch.randn(N, C, H, W, generator=gen) * scale + shift,)
+
+
+register(Exercise(
+    id="01.normalize_channels",
+    title="normalise each channel (batch-norm statistics)",
+    spec="x: (N, C, H, W) -> (N, C, H, W): subtract each channel's mean and divide by sqrt(var + 1e-5), "
+         "mean and (biased) variance taken over dims (0, 2, 3)",
+    reference=_normalize_channels,
+    make_inputs=_normalize_inputs,
+    atol=1e-4,
+    rtol=1e-4,
+    hint="x.mean(dim=(0, 2, 3), keepdim=True) has shape (1, C, 1, 1), which broadcasts against x; "
+         "use x.var(..., unbiased=False)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.attention_scores: einsum 'bqd,bkd->bqk'
+# ---------------------------------------------------------------------------
+
+def _attention_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("bqd,bkd->bqk", q, k)
+
+
+def _attention_inputs(gen: torch.Generator) -> tuple:
+    B, Sq, D = _randint(gen, 1, 3), _randint(gen, 1, 4), _randint(gen, 2, 6)
+    Sk = Sq + _randint(gen, 1, 3)  # keys can outnumber queries (a KV cache), which keeps the shapes apart
+    return (torch.randn(B, Sq, D, generator=gen), torch.randn(B, Sk, D, generator=gen))
+
+
+register(Exercise(
+    id="01.attention_scores",
+    title="attention scores Q K^T with einsum",
+    spec="q: (B, Sq, D), k: (B, Sk, D) -> (B, Sq, Sk): scores[b, i, j] = sum_d q[b, i, d] * k[b, j, d] "
+         "(no 1/sqrt(D) scaling here)",
+    reference=_attention_scores,
+    make_inputs=_attention_inputs,
+    atol=1e-4,
+    hint="the letter that appears in both inputs but not in the output is summed over: 'bqd,bkd->bqk'",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.position_table: the outer product 'i,j->ij' (InternLM's freqs)
+# ---------------------------------------------------------------------------
+
+def _position_table(t: torch.Tensor, inv_freq: torch.Tensor) -> torch.Tensor:
+    return torch.einsum("i,j->ij", t, inv_freq)
+
+
+def _position_table_inputs(gen: torch.Generator) -> tuple:
+    seq = _randint(gen, 2, 9)
+    half = _randint(gen, 1, 4)
+    if half == seq:  # different lengths, so a transposed table has a visibly wrong shape
+        seq += 1
+    t = torch.arange(seq, dtype=torch.float32) + _randint(gen, 0, 5)
+    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, 2 * half, 2, dtype=torch.float32) / (2 * half)))
+    return (t, inv_freq)
+
+
+register(Exercise(
+    id="01.position_table",
+    title="position-by-frequency table (outer product)",
+    spec="t: (seq,), inv_freq: (dim/2,) -> (seq, dim/2) with table[m, i] = t[m] * inv_freq[i]",
+    reference=_position_table,
+    make_inputs=_position_table_inputs,
+    hint="einsum('i,j->ij', t, inv_freq), torch.outer, or t[:, None] * inv_freq[None, :]",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.pick_per_row: gather
+# ---------------------------------------------------------------------------
+
+def _pick_per_row(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    return x.gather(1, idx.unsqueeze(1)).squeeze(1)
+
+
+def _pick_inputs(gen: torch.Generator) -> tuple:
+    rows = _randint(gen, 2, 6)
+    cols = _randint(gen, 2, 7)
+    if cols == rows:
+        cols += 1
+    return (torch.randn(rows, cols, generator=gen), torch.randint(0, cols, (rows,), generator=gen))
+
+
+register(Exercise(
+    id="01.pick_per_row",
+    title="pick one entry per row with gather",
+    spec="x: (N, C), idx: (N,) int64 -> (N,): out[r] = x[r, idx[r]] "
+         "(e.g. the score of the correct token in each row of logits)",
+    reference=_pick_per_row,
+    make_inputs=_pick_inputs,
+    hint="gather needs an index with as many dimensions as x: idx.unsqueeze(1) is (N, 1)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.scatter_rows: scatter_
+# ---------------------------------------------------------------------------
+
+def _scatter_rows(values: torch.Tensor, index: torch.Tensor, num_cols: int) -> torch.Tensor:
+    out = torch.zeros(values.shape[0], num_cols, dtype=values.dtype)
+    return out.scatter_(1, index, values)
+
+
+def _scatter_inputs(gen: torch.Generator) -> tuple:
+    rows = _randint(gen, 2, 5)
+    k = _randint(gen, 1, 3)
+    cols = k + _randint(gen, 1, 4)
+    if cols == rows:
+        cols += 1
+    index = torch.stack([torch.randperm(cols, generator=gen)[:k] for _ in range(rows)])
+    values = torch.randn(rows, k, generator=gen)
+    return (values, index, cols)
+
+
+register(Exercise(
+    id="01.scatter_rows",
+    title="write values into chosen columns with scatter_",
+    spec="values: (N, K), index: (N, K) int64 (distinct within a row), num_cols: int -> (N, num_cols): "
+         "zeros except out[r, index[r, k]] = values[r, k]",
+    reference=_scatter_rows,
+    make_inputs=_scatter_inputs,
+    hint="start from torch.zeros(N, num_cols) and call .scatter_(1, index, values) on it (dim 1: columns)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 01.select_positions: cos[position_ids] (InternLM's apply_rotary_pos_emb)
+# ---------------------------------------------------------------------------
+
+def _select_positions(cos: torch.Tensor, position_ids: torch.Tensor) -> torch.Tensor:
+    return cos[position_ids].unsqueeze(1)
+
+
+def _select_inputs(gen: torch.Generator) -> tuple:
+    max_pos = _randint(gen, 8, 16)
+    D = 2 * _randint(gen, 1, 4)
+    B = _randint(gen, 1, 3)
+    S = _randint(gen, 2, 5)
+    table = torch.outer(torch.arange(max_pos, dtype=torch.float32),
+                        1.0 / (10000.0 ** (torch.arange(0, D, 2, dtype=torch.float32) / D)))
+    cos = torch.cat((table, table), dim=-1).cos()
+    starts = torch.randint(0, max_pos - S + 1, (B, 1), generator=gen)
+    position_ids = starts + torch.arange(S)
+    return (cos, position_ids)
+
+
+register(Exercise(
+    id="01.select_positions",
+    title="look up each token's cos row: cos[position_ids]",
+    spec="cos: (max_pos, D), position_ids: (B, S) int64 -> (B, 1, S, D): row position_ids[b, s] of cos, "
+         "with a size-1 head dimension so it broadcasts against q: (B, H, S, D)",
+    reference=_select_positions,
+    make_inputs=_select_inputs,
+    hint="indexing a tensor with an integer tensor of shape (B, S) gives (B, S, D); then unsqueeze(1)",
+))
