@@ -1,0 +1,296 @@
+"""ropelab.tensors (broadcast explainer, layout helpers) and ropelab.plots.tensors (their pictures).
+
+Broadcast results are checked against PyTorch itself (torch.broadcast_shapes and a real
+addition); layouts against hand-computed strides and against torch.as_strided.
+"""
+import matplotlib
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ropelab.plots.tensors import broadcast_figure, broadcast_state, layout_state, memory_layout_figure
+from ropelab.tensors import (
+    BroadcastExplanation,
+    element_offsets,
+    explain_broadcast,
+    layout,
+    memory_order,
+    shares_storage,
+)
+
+matplotlib.use("Agg")
+
+shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
+
+
+def _torch_broadcast(a, b):
+    try:
+        return tuple(torch.broadcast_shapes(a, b))
+    except RuntimeError:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# explain_broadcast
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b, result", [
+    ((), (2, 3), (2, 3)),                # scalar + tensor
+    ((3, 4), (4,), (3, 4)),
+    ((2, 3, 4), (3, 1), (2, 3, 4)),
+    ((32, 128), (128,), (32, 128)),      # bias
+    ((2, 8, 8), (1, 1, 8), (2, 8, 8)),   # attention mask unsqueezed twice
+    ((32, 64, 28, 28), (1, 64, 1, 1), (32, 64, 28, 28)),  # keepdim statistics
+    ((5, 1), (1, 6), (5, 6)),
+    ((0, 3), (1, 3), (0, 3)),
+])
+def test_curriculum_examples_broadcast(a, b, result):
+    e = explain_broadcast(a, b)
+    assert e.ok and e.result == result and e.clash is None
+    assert len(e.aligned_a) == len(e.aligned_b) == len(result)
+    assert f"result shape: ({', '.join(map(str, result))}" in e.text
+
+
+def test_alignment_pads_on_the_left():
+    e = explain_broadcast((2, 3, 4), (3, 1))
+    assert e.aligned_a == (2, 3, 4) and e.aligned_b == (1, 3, 1)
+    assert e.steps[0].startswith("dim -3: a 2 vs b 1 (missing)")
+    assert "b is stretched 1 -> 4" in e.steps[2]
+
+
+@pytest.mark.parametrize("a, b, dim, dim_a, dim_b, sizes", [
+    ((3, 4), (3,), -1, 1, 0, (4, 3)),
+    ((32, 64, 28, 28), (64,), -1, 3, 0, (28, 64)),        # statistics without keepdim
+    ((2, 3, 4), (2, 4), -2, 1, 0, (3, 2)),
+    ((5, 2, 7), (3, 1, 1), -3, 0, 0, (5, 3)),
+])
+def test_clash_names_the_dimension(a, b, dim, dim_a, dim_b, sizes):
+    e = explain_broadcast(a, b, names=("x", "y"))
+    assert not e.ok and e.result is None
+    c = e.clash
+    assert (c.dim, c.dim_a, c.dim_b, (c.size_a, c.size_b)) == (dim, dim_a, dim_b, sizes)
+    assert f"dimension {dim} clashes (x has {sizes[0]}, y has {sizes[1]})" in e.text
+    assert "CLASH" in e.steps[dim]
+
+
+def test_all_clashes_are_listed_rightmost_first():
+    e = explain_broadcast((2, 3, 4), (5, 3, 6))
+    assert [c.dim for c in e.clashes] == [-1, -3]
+    assert e.clash.dim == -1
+
+
+@given(shapes, shapes)
+def test_agrees_with_pytorch(a, b):
+    e = explain_broadcast(a, b)
+    expected = _torch_broadcast(a, b)
+    assert e.result == expected
+    assert e.ok == (expected is not None)
+    n = max(len(a), len(b))
+    assert e.aligned_a == (1,) * (n - len(a)) + a and e.aligned_b == (1,) * (n - len(b)) + b
+    for c in e.clashes:
+        assert c.size_a != c.size_b and 1 not in (c.size_a, c.size_b)
+        assert a[c.dim_a] == c.size_a and b[c.dim_b] == c.size_b
+        assert c.dim_a - len(a) == c.dim == c.dim_b - len(b)
+    if expected is not None:  # and a real operation gives that shape
+        assert tuple((torch.zeros(a) + torch.zeros(b)).shape) == expected
+
+
+@given(shapes, shapes)
+def test_symmetric(a, b):
+    assert explain_broadcast(a, b).result == explain_broadcast(b, a).result
+
+
+def test_tensors_and_sizes_are_accepted():
+    e = explain_broadcast(torch.zeros(2, 1), torch.Size([3]))
+    assert e.result == (2, 3)
+    assert explain_broadcast(torch.tensor(1.0), [4]).result == (4,)
+    assert explain_broadcast((), ()).result == () and "scalar" in explain_broadcast((), ()).text
+    assert isinstance(explain_broadcast((1,), (1,)), BroadcastExplanation)
+    assert repr(explain_broadcast((3,), (3,))) == str(explain_broadcast((3,), (3,)))
+
+
+@pytest.mark.parametrize("a, b, err, words", [
+    (4, (3, 4), TypeError, ["shape_a", "(4,)", "()"]),
+    ((3, 4), 2.5, TypeError, ["shape_b"]),
+    ("34", (3,), TypeError, ["shape_a", "str"]),
+    ((3, -1), (3,), ValueError, ["shape_a[1]", ">= 0", "-1"]),
+    ((3, 2.0), (3,), TypeError, ["shape_a[1]", "integer"]),
+])
+def test_bad_shapes_are_named(a, b, err, words):
+    with pytest.raises(err) as info:
+        explain_broadcast(a, b)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_bad_names():
+    with pytest.raises(TypeError, match="names"):
+        explain_broadcast((3,), (3,), names=("only one",))
+
+
+# ---------------------------------------------------------------------------
+# layout, element_offsets, memory_order, shares_storage
+# ---------------------------------------------------------------------------
+
+def test_layout_of_the_curriculum_example():
+    x = torch.randn(2, 3, 4)
+    assert layout(x).stride == (12, 4, 1) and layout(x).contiguous
+    t = x.transpose(0, 1)
+    lay = layout(t)
+    assert lay.shape == (3, 2, 4) and lay.stride == (4, 12, 1) and not lay.contiguous
+    assert lay.storage_size == 24 and lay.storage_offset == 0
+    assert repr(lay) == "shape (3, 2, 4), stride (4, 12, 1), offset 0, contiguous False"
+    s = x[1, 1:]
+    assert layout(s).storage_offset == 16 and layout(s).storage_size == 24
+
+
+def test_element_offsets_of_a_transpose():
+    x = torch.arange(6).view(2, 3)
+    assert element_offsets(x).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert element_offsets(x.t()).tolist() == [[0, 3], [1, 4], [2, 5]]
+    assert memory_order(x.t()).tolist() == [0, 3, 1, 4, 2, 5]
+    assert memory_order(x.t().contiguous()).tolist() == [0, 1, 2, 3, 4, 5]
+
+
+@st.composite
+def strided_views(draw):
+    """Views of an arange storage: transposes, permutes, slices with steps, expands."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    base = torch.arange(int(torch.tensor(shape).prod()) + 3)[3:].view(shape)  # a non-zero storage offset
+    t = base
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["transpose", "slice", "flip_perm", "expand"]))
+        if kind == "transpose" and t.ndim >= 2:
+            i, j = draw(st.integers(0, t.ndim - 1)), draw(st.integers(0, t.ndim - 1))
+            t = t.transpose(i, j)
+        elif kind == "slice":
+            d = draw(st.integers(0, t.ndim - 1))
+            if t.shape[d] > 1:
+                start = draw(st.integers(0, t.shape[d] - 1))
+                step = draw(st.integers(1, 2))
+                t = t.narrow(d, start, t.shape[d] - start)[(slice(None),) * d + (slice(None, None, step),)]
+        elif kind == "flip_perm":
+            t = t.permute(*reversed(range(t.ndim)))
+        elif kind == "expand":
+            t = t.unsqueeze(0).expand(2, *t.shape)
+    return t
+
+
+@given(strided_views())
+def test_element_offsets_point_at_the_elements(t):
+    storage = torch.as_strided(t, (layout(t).storage_size,), (1,), 0)  # the whole storage, in memory order
+    offs = element_offsets(t)
+    assert offs.shape == t.shape and offs.dtype == torch.int64
+    assert torch.equal(storage[offs], t)  # each element sits where the offsets say
+
+
+@given(strided_views())
+def test_contiguous_exactly_when_memory_is_read_in_steps_of_one(t):
+    order = memory_order(t)
+    consecutive = torch.equal(order, torch.arange(t.numel()) + t.storage_offset())
+    assert consecutive == t.is_contiguous()
+
+
+def test_shares_storage():
+    x = torch.randn(2, 3, 4)
+    v = x.view(6, 4)
+    assert shares_storage(x, v) and shares_storage(x, x.transpose(0, 1)) and shares_storage(x, x[1])
+    assert x.data_ptr() != x[1].data_ptr()  # why the helper compares storages, not data_ptr
+    assert not shares_storage(x, x.clone())
+    assert not shares_storage(x, x.transpose(0, 1).contiguous())
+    assert shares_storage(x, x.reshape(6, 4))
+    assert not shares_storage(x, x.transpose(0, 1).reshape(12, 2))
+
+
+@pytest.mark.parametrize("fn", [layout, element_offsets, memory_order])
+def test_layout_helpers_reject_non_tensors(fn):
+    with pytest.raises(TypeError, match="t must be a torch.Tensor"):
+        fn([1, 2, 3])
+
+
+def test_shares_storage_names_the_argument():
+    with pytest.raises(TypeError, match="b must be a torch.Tensor"):
+        shares_storage(torch.zeros(2), "x")
+
+
+def test_layout_rejects_sparse():
+    with pytest.raises(ValueError, match="strided"):
+        layout(torch.zeros(2, 2).to_sparse())
+
+
+# ---------------------------------------------------------------------------
+# pictures
+# ---------------------------------------------------------------------------
+
+def test_layout_state_of_a_transpose():
+    x = torch.arange(6).view(2, 3)
+    st_t = layout_state(x.t())
+    assert st_t["values"] == [[0, 3], [1, 4], [2, 5]]
+    assert st_t["offsets"] == [[0, 3], [1, 4], [2, 5]]
+    assert st_t["storage"] == [0, 1, 2, 3, 4, 5]
+    assert st_t["order"] == [0, 3, 1, 4, 2, 5] and st_t["jumps"] == [3, -2, 3, -2, 3]
+    assert not st_t["contiguous"] and st_t["stride"] == (1, 3)
+    st_c = layout_state(x.t().contiguous())
+    assert st_c["storage"] == [0, 3, 1, 4, 2, 5] and st_c["jumps"] == [1] * 5
+
+
+def test_layout_state_of_a_slice_and_a_1d_tensor():
+    x = torch.arange(6).view(2, 3)
+    st_s = layout_state(x[:, 1])
+    assert st_s["values"] == [[1, 4]] and st_s["order"] == [1, 4] and st_s["offset"] == 1
+    assert layout_state(torch.arange(4))["values"] == [[0, 1, 2, 3]]
+
+
+def test_layout_state_validation():
+    with pytest.raises(ValueError, match="1-D or 2-D"):
+        layout_state(torch.zeros(2, 2, 2))
+    with pytest.raises(ValueError, match="at most 24"):
+        layout_state(torch.zeros(5, 5))
+
+
+def _texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts] + [ax.get_title() for ax in fig.axes]
+
+
+def test_memory_layout_figure_shows_the_strides_and_the_walk():
+    fig = memory_layout_figure()
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(fig.axes) == 3
+    assert "stride (3, 1)" in titles[0] and "stride (1, 3)" in titles[1] and "stride (2, 1)" in titles[2]
+    assert "0→3→1→4→2→5" in titles[1] and "NOT contiguous" in titles[1]
+    texts = _texts(fig)
+    assert sum(t == "@3" for t in texts) == 3  # one cell at address 3 in each panel
+    fig.savefig(__import__("io").BytesIO(), format="png")
+
+
+def test_memory_layout_figure_validation():
+    with pytest.raises(ValueError, match="contiguous"):
+        memory_layout_figure(torch.arange(6).view(2, 3).t())
+    with pytest.raises(ValueError, match="small"):
+        memory_layout_figure(torch.arange(30).view(5, 6))
+    with pytest.raises(ValueError, match="2 dimensions"):
+        memory_layout_figure(torch.arange(6))
+
+
+def test_broadcast_state_marks_reused_entries():
+    col = torch.tensor([[0], [10], [20]])
+    row = torch.tensor([0, 1, 2, 3])
+    st_b = broadcast_state(col, row)
+    assert st_b["shape"] == (3, 4)
+    assert st_b["out"] == [[c + r for r in range(4)] for c in (0, 10, 20)]
+    assert st_b["a_real"] == [[True, False, False, False]] * 3
+    assert st_b["b_real"] == [[True] * 4] + [[False] * 4] * 2
+    mask = broadcast_state(torch.arange(3)[:, None], torch.arange(3)[None, :], op=">=")
+    assert mask["out"] == [[True, False, False], [True, True, False], [True, True, True]]
+
+
+def test_broadcast_figure_and_its_errors():
+    fig = broadcast_figure(torch.arange(3)[:, None], torch.arange(3), op=">=", names=("i", "j"))
+    assert any("i >= j" in t for t in _texts(fig))
+    with pytest.raises(ValueError, match="dimension -1 clashes"):
+        broadcast_figure(torch.zeros(3, 4), torch.zeros(3))
+    with pytest.raises(ValueError, match="at most 2 dimensions"):
+        broadcast_figure(torch.zeros(2, 2, 2), 1.0)
+    with pytest.raises(ValueError, match="op must be one of"):
+        broadcast_figure(torch.zeros(2), torch.zeros(2), op="**")
