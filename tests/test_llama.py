@@ -1,0 +1,324 @@
+"""ropelab.llama: Meta's complex-number RoPE, checked against transformers' Llama code, and the KV cache.
+
+Tolerances (stated once, used below):
+* float32: ours vs transformers within 1e-5 absolute (measured ~2e-7: the complex multiply
+  and the real cos/sin form round differently in the last bit).
+* bfloat16: ours vs transformers within atol = rtol = 2**-5. transformers rounds cos, sin,
+  both products and the sum to bfloat16 (roundoff 2**-8 each); we compute in float32 and round
+  once, so ours is also checked to be within half a bfloat16 ulp (2**-8 relative) of a float64
+  rotation by the same angles.
+"""
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ropelab
+from ropelab import hf, llama
+
+BF16_TOL = 2 ** -5
+
+
+def to_hf_layout(x):
+    """Meta (B, S, H, D) interleaved -> Hugging Face (B, H, S, D) half layout."""
+    p = ropelab.interleaved_to_half_index(x.shape[-1])
+    return x[..., p].transpose(1, 2)
+
+
+def gen(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+# ---------------------------------------------------------------------------
+# precompute_freqs_cis
+# ---------------------------------------------------------------------------
+
+def test_precompute_freqs_cis_shape_and_values_from_the_formula():
+    dim, end = 10, 37
+    fc = llama.precompute_freqs_cis(dim, end)
+    assert fc.shape == (end, dim // 2) and fc.dtype == torch.complex64
+    # independent float64 evaluation of e^{i m theta_j}, theta_j = 10000^(-2j/dim)
+    for m in (0, 1, 7, 36):
+        for j in range(dim // 2):
+            ang = m * 10000.0 ** (-2 * j / dim)
+            assert fc[m, j].real.item() == pytest.approx(math.cos(ang), abs=2e-6)
+            assert fc[m, j].imag.item() == pytest.approx(math.sin(ang), abs=2e-6)
+    torch.testing.assert_close(fc.abs(), torch.ones(end, dim // 2), atol=1e-6, rtol=0)
+
+
+def test_precompute_freqs_cis_theta_changes_frequencies():
+    fc = llama.precompute_freqs_cis(4, 3, theta=100.0)
+    # theta_1 = 100^(-2/4) = 0.1, so position 2 has angle 0.2 in pair 1
+    assert fc[2, 1].real.item() == pytest.approx(math.cos(0.2), abs=1e-6)
+    assert fc[2, 1].imag.item() == pytest.approx(math.sin(0.2), abs=1e-6)
+
+
+def test_precompute_freqs_cis_matches_transformers_cos_sin():
+    dim, end = 16, 300
+    fc = llama.precompute_freqs_cis(dim, end)
+    cos, sin = hf.hf_cos_sin(torch.arange(end), dim)
+    # Hugging Face's table is cat((angles, angles)); its first half is Meta's real / imaginary part
+    torch.testing.assert_close(fc.real, cos[:, : dim // 2], atol=1e-6, rtol=0)
+    torch.testing.assert_close(fc.imag, sin[:, : dim // 2], atol=1e-6, rtol=0)
+
+
+# ---------------------------------------------------------------------------
+# reshape_for_broadcast
+# ---------------------------------------------------------------------------
+
+def test_reshape_for_broadcast_is_a_view_that_pairs_rows_with_tokens():
+    B, S, H, half = 2, 5, 3, 4
+    fc = llama.precompute_freqs_cis(2 * half, S)
+    x = torch.complex(torch.randn(B, S, H, half, generator=gen(0)), torch.randn(B, S, H, half, generator=gen(1)))
+    out = llama.reshape_for_broadcast(fc, x)
+    assert out.shape == (1, S, 1, half)
+    assert out.data_ptr() == fc.data_ptr()  # no copy
+    prod = x * out
+    for b, s, h, j in [(0, 0, 0, 0), (1, 4, 2, 3), (0, 2, 1, 1)]:
+        torch.testing.assert_close(prod[b, s, h, j], x[b, s, h, j] * fc[s, j])
+
+
+def test_reshape_for_broadcast_errors():
+    fc = llama.precompute_freqs_cis(8, 5)
+    xc = torch.zeros(2, 5, 3, 4, dtype=torch.complex64)
+    with pytest.raises(ValueError, match="4 dimensions"):
+        llama.reshape_for_broadcast(fc, xc[0])
+    with pytest.raises(TypeError, match="complex"):
+        llama.reshape_for_broadcast(fc.real, xc)
+    with pytest.raises(TypeError, match="complex"):
+        llama.reshape_for_broadcast(fc, torch.zeros(2, 5, 3, 4))
+    with pytest.raises(ValueError, match="head_dim mismatch"):
+        llama.reshape_for_broadcast(llama.precompute_freqs_cis(6, 5), xc)
+    with pytest.raises(ValueError, match=r"slice the rows.*start_pos"):
+        llama.reshape_for_broadcast(llama.precompute_freqs_cis(8, 9), xc)
+    with pytest.raises(ValueError, match="only 3 positions"):
+        llama.reshape_for_broadcast(llama.precompute_freqs_cis(8, 3), xc)
+
+
+# ---------------------------------------------------------------------------
+# apply_rotary_emb against transformers
+# ---------------------------------------------------------------------------
+
+@given(
+    B=st.integers(1, 3), S=st.integers(1, 9), H=st.integers(1, 3), half=st.integers(1, 8),
+    start=st.integers(0, 5000), seed=st.integers(0, 2 ** 16),
+)
+def test_apply_rotary_emb_matches_transformers_fp32(B, S, H, half, start, seed):
+    D = 2 * half
+    g = gen(seed)
+    xq = torch.randn(B, S, H, D, generator=g)
+    xk = torch.randn(B, S, H, D, generator=g)
+    fc = llama.precompute_freqs_cis(D, start + S)
+    oq, ok = llama.apply_rotary_emb(xq, xk, fc[start:start + S])
+    assert oq.shape == xq.shape and oq.dtype == torch.float32
+    hq, hk = hf.hf_apply_rotary_pos_emb(to_hf_layout(xq), to_hf_layout(xk), torch.arange(start, start + S))
+    torch.testing.assert_close(to_hf_layout(oq), hq, atol=1e-5, rtol=0)
+    torch.testing.assert_close(to_hf_layout(ok), hk, atol=1e-5, rtol=0)
+
+
+def test_apply_rotary_emb_matches_transformers_bf16():
+    B, S, H, D, start = 3, 48, 4, 64, 1000
+    g = gen(7)
+    xq = (3 * torch.randn(B, S, H, D, generator=g)).bfloat16()
+    xk = torch.randn(B, S, H, D, generator=g).bfloat16()
+    pos = torch.arange(start, start + S)
+    fc = llama.precompute_freqs_cis(D, start + S)
+    oq, ok = llama.apply_rotary_emb(xq, xk, fc[start:])
+    assert oq.dtype == torch.bfloat16 and ok.dtype == torch.bfloat16
+    hq, hk = hf.hf_apply_rotary_pos_emb(to_hf_layout(xq), to_hf_layout(xk), pos)
+    torch.testing.assert_close(to_hf_layout(oq).float(), hq.float(), atol=BF16_TOL, rtol=BF16_TOL)
+    torch.testing.assert_close(to_hf_layout(ok).float(), hk.float(), atol=BF16_TOL, rtol=BF16_TOL)
+    # ours is rounded once: within half a bf16 ulp of the float64 rotation by the same float32 angles
+    ang = ropelab.angles(pos, D).double()
+    exact = ropelab.rope_from_angles(xq.double().transpose(1, 2), ang).transpose(1, 2)
+    err = (oq.double() - exact).abs()
+    assert (err <= 2 ** -8 * exact.abs() + 1e-5).all(), err.max()
+
+
+def test_apply_rotary_emb_float64_and_gqa():
+    g = gen(3)
+    xq = torch.randn(2, 6, 4, 8, generator=g, dtype=torch.float64)
+    xk = torch.randn(2, 6, 2, 8, generator=g, dtype=torch.float64)  # fewer key heads (GQA)
+    fc = llama.precompute_freqs_cis(8, 6)
+    oq, ok = llama.apply_rotary_emb(xq, xk, fc)
+    assert oq.dtype == ok.dtype == torch.float64 and ok.shape == xk.shape
+    ref = ropelab.rope_interleaved(xk.transpose(1, 2), range(6)).transpose(1, 2)
+    torch.testing.assert_close(ok, ref, atol=1e-6, rtol=0)
+
+
+def test_apply_rotary_emb_preserves_pair_lengths_and_relative_scores():
+    g = gen(11)
+    D, S = 12, 20
+    q = torch.randn(1, 1, 1, D, generator=g).expand(1, S, 1, D)
+    k = torch.randn(1, 1, 1, D, generator=g).expand(1, S, 1, D)
+    oq, ok = llama.apply_rotary_emb(q, k, llama.precompute_freqs_cis(D, S))
+    torch.testing.assert_close(oq.reshape(S, -1, 2).norm(dim=-1), q.reshape(S, -1, 2).norm(dim=-1))
+    scores = oq[0, :, 0] @ ok[0, :, 0].T  # (S, S): depends on m - n only
+    for delta in (0, 3, -5):
+        diag = torch.diagonal(scores, offset=delta)
+        torch.testing.assert_close(diag, diag[:1].expand_as(diag), atol=1e-4, rtol=0)
+
+
+def test_apply_rotary_emb_errors():
+    fc = llama.precompute_freqs_cis(8, 5)
+    q = torch.randn(2, 5, 3, 8)
+    with pytest.raises(ValueError, match=r"4 dimensions.*\(B, S, H, D\)"):
+        llama.apply_rotary_emb(q[0], q, fc)
+    with pytest.raises(ValueError, match="positive even"):
+        llama.apply_rotary_emb(torch.randn(2, 5, 3, 7), torch.randn(2, 5, 3, 7), fc)
+    with pytest.raises(ValueError, match="head_dim mismatch"):
+        llama.apply_rotary_emb(q, q, llama.precompute_freqs_cis(16, 5))
+    with pytest.raises(ValueError, match="must agree"):
+        llama.apply_rotary_emb(q, q[:, :4], fc)
+    with pytest.raises(ValueError, match="only 4 positions"):
+        llama.apply_rotary_emb(q, q, fc[:4])
+    with pytest.raises(TypeError, match="floating-point"):
+        llama.apply_rotary_emb(q.long(), q, fc)
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        llama.apply_rotary_emb(q.tolist(), q, fc)
+
+
+def test_precompute_and_slice_errors():
+    with pytest.raises(ValueError, match="positive even"):
+        llama.precompute_freqs_cis(7, 10)
+    with pytest.raises(ValueError, match="end must be >= 1"):
+        llama.precompute_freqs_cis(8, 0)
+    with pytest.raises(ValueError, match="theta must be > 0"):
+        llama.precompute_freqs_cis(8, 4, theta=-1)
+    fc = llama.precompute_freqs_cis(8, 10)
+    assert llama.slice_freqs_cis(fc, 7, 3).shape == (3, 4)
+    with pytest.raises(ValueError, match="cannot grow"):
+        llama.slice_freqs_cis(fc, 8, 3)
+
+
+# ---------------------------------------------------------------------------
+# the causal mask and the attention stack
+# ---------------------------------------------------------------------------
+
+@given(S=st.integers(1, 6), start=st.integers(0, 6))
+def test_causal_mask_allows_exactly_the_past(S, start):
+    m = llama.causal_mask(S, start)
+    assert m.shape == (S, start + S)
+    for i in range(S):
+        for j in range(start + S):
+            allowed = j <= start + i
+            assert (m[i, j].item() == 0.0) if allowed else (m[i, j].item() == float("-inf"))
+
+
+@given(S=st.integers(2, 10), n_layers=st.integers(1, 3), split=st.integers(1, 9), seed=st.integers(0, 999))
+def test_kv_cache_token_by_token_equals_full_sequence(S, n_layers, split, seed):
+    split = min(split, S - 1)
+    ropelab.seed(seed)
+    model = llama.TinyLlama(dim=16, n_heads=2, n_layers=n_layers, max_batch_size=3, max_seq_len=12)
+    h = torch.randn(2, S, 16, generator=gen(seed))
+    with torch.no_grad():
+        full = model(h)
+        stepwise = torch.cat([model(h[:, i:i + 1], start_pos=i) for i in range(S)], dim=1)
+        chunked = torch.cat([model(h[:, :split], 0), model(h[:, split:], split)], dim=1)
+    torch.testing.assert_close(stepwise, full, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(chunked, full, atol=1e-5, rtol=1e-5)
+
+
+def test_kv_cache_would_differ_without_positions_of_the_cache():
+    # decoding token i at the wrong start_pos (0) uses the wrong table row and the wrong cache rows
+    ropelab.seed(0)
+    model = llama.TinyLlama(dim=16, n_heads=2, n_layers=2, max_seq_len=12)
+    h = torch.randn(1, 6, 16, generator=gen(1))
+    with torch.no_grad():
+        full = model(h)
+        model(h[:, :5], 0)
+        wrong = model(h[:, 5:], 0)
+    assert (wrong[0, 0] - full[0, 5]).abs().max() > 1e-3
+
+
+def test_rope_runs_in_every_layer_on_q_and_k_only():
+    calls = []
+
+    def traced(xq, xk, freqs_cis):
+        calls.append((xq.shape, xk.shape, freqs_cis.shape))
+        return llama.apply_rotary_emb(xq, xk, freqs_cis)
+
+    ropelab.seed(0)
+    model = llama.TinyLlama(dim=24, n_heads=3, n_layers=4, max_seq_len=16, rope=traced)
+    h = torch.randn(2, 5, 24, generator=gen(2))
+    with torch.no_grad():
+        model(h)
+    assert len(calls) == 4
+    assert all(c == ((2, 5, 3, 8), (2, 5, 3, 8), (5, 4)) for c in calls)
+    layer = model.layers[0]
+    with torch.no_grad():
+        xv = layer.wv(h).view(2, 5, 3, 8)
+        xk = layer.wk(h).view(2, 5, 3, 8)
+        _, rk = llama.apply_rotary_emb(xk, xk, llama.precompute_freqs_cis(8, 5))
+    torch.testing.assert_close(layer.cache_v[:2, :5], xv)   # values stored as projected
+    torch.testing.assert_close(layer.cache_k[:2, :5], rk)   # keys stored rotated
+    assert (layer.cache_k[:2, 1:5] - xk[:, 1:]).abs().max() > 1e-3
+
+
+def test_attention_depends_only_on_relative_positions():
+    ropelab.seed(0)
+    att = llama.Attention(16, 2, max_seq_len=8)
+    x = torch.randn(1, 8, 16, generator=gen(4))
+    table = llama.precompute_freqs_cis(8, 300)
+    mask = llama.causal_mask(8)
+    with torch.no_grad():
+        a = att(x, 0, table[:8], mask)
+        b = att(x, 0, table[250:258], mask)  # every token moved 250 positions later
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_attention_block_matches_transformers_llama_attention():
+    from transformers.models.llama.modeling_llama import LlamaAttention
+
+    from ropelab.internlm import permute_for_rotate_half
+
+    dim, H, S, B = 32, 4, 9, 2
+    D = dim // H
+    ropelab.seed(0)
+    ours = llama.Attention(dim, H, max_batch_size=B, max_seq_len=S)
+    cfg = hf.llama_config(head_dim=D, num_heads=H)
+    cfg._attn_implementation = "eager"
+    theirs = LlamaAttention(cfg, layer_idx=0)
+    # HF conversion: rows of W_q, W_k permuted to the half layout, W_v, W_o unchanged
+    p = ropelab.interleaved_to_half_index(D)
+    with torch.no_grad():
+        theirs.q_proj.weight.copy_(ours.wq.weight.view(H, D, dim)[:, p].reshape(dim, dim))
+        theirs.k_proj.weight.copy_(ours.wk.weight.view(H, D, dim)[:, p].reshape(dim, dim))
+        theirs.v_proj.weight.copy_(ours.wv.weight)
+        theirs.o_proj.weight.copy_(ours.wo.weight)
+    torch.testing.assert_close(permute_for_rotate_half(ours.wq.weight, H), theirs.q_proj.weight)
+    x = torch.randn(B, S, dim, generator=gen(5))
+    mask = llama.causal_mask(S)
+    with torch.no_grad():
+        a = ours(x, 0, llama.precompute_freqs_cis(D, S), mask)
+        cos, sin = hf.hf_rotary_embedding(D)(x, torch.arange(S)[None].expand(B, -1))
+        b, _ = theirs(x, (cos, sin), attention_mask=mask[None, None].expand(B, 1, S, S))
+    torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_attention_errors():
+    att = llama.Attention(16, 2, max_batch_size=2, max_seq_len=6)
+    fc = llama.precompute_freqs_cis(8, 20)
+    x = torch.randn(1, 3, 16)
+    with torch.no_grad():
+        with pytest.raises(ValueError, match=r"3 dimensions.*\(B, S, dim\)"):
+            att(x[0], 0, fc[:3])
+        with pytest.raises(ValueError, match="dim = 16"):
+            att(torch.randn(1, 3, 12), 0, fc[:3])
+        with pytest.raises(ValueError, match="max_batch_size = 2"):
+            att(torch.randn(3, 3, 16), 0, fc[:3])
+        with pytest.raises(ValueError, match="max_seq_len = 6"):
+            att(x, 4, fc[4:7])
+        with pytest.raises(ValueError, match=r"mask must have shape \(S, start_pos \+ S\) = \(3, 5\)"):
+            att(x, 2, fc[2:5], llama.causal_mask(3))
+        with pytest.raises(ValueError, match="head_dim mismatch"):
+            att(x, 0, llama.precompute_freqs_cis(4, 3))
+    with pytest.raises(ValueError, match="positive even"):
+        llama.Attention(15, 5)
+    with pytest.raises(ValueError, match="multiple of n_heads"):
+        llama.Attention(16, 3)
+    model = llama.TinyLlama(16, 2, 1, max_seq_len=8, rope_positions=4)
+    with torch.no_grad(), pytest.raises(ValueError, match="cannot grow"):
+        model(torch.randn(1, 5, 16))
