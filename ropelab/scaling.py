@@ -69,6 +69,7 @@ __all__ = [
     "angle_error",
     "cos_sin_table",
     "distinct_positions",
+    "scores_at_distance",
 ]
 
 METHODS = ("default", "linear", "ntk", "dynamic", "yarn", "llama3")
@@ -430,9 +431,11 @@ def extension_profile(dim: int = 128, base: float = DEFAULT_BASE, method: str = 
     * ``wavelength``, ``wavelength_scaled``: ``2*pi / theta`` in positions.
     * ``train_max_angle = (train_len - 1) * theta``: the largest angle pair i saw in training.
     * ``target_max_angle = (target_len - 1) * theta_scaled``: the largest it sees at inference.
-    * ``unseen``: bool, pairs whose inference angles exceed anything seen in training although
-      training never completed a full turn (``train_max_angle < 2*pi``), so the model meets
-      rotation angles it was never trained on; ``n_unseen`` counts them.
+    * ``unseen``: bool, pairs whose inference angles go beyond anything seen in training (by
+      more than one position step, ``theta``) although training never completed a full turn
+      (``train_max_angle < 2*pi``): the model meets rotation angles it was never trained on.
+      ``n_unseen`` counts them. (Position interpolation maps the last position ``s*L - 1`` to
+      ``L - 1/s``, a fraction of a step past ``L - 1``: that does not count.)
     * ``attention_factor``, ``params`` (from :func:`method_params`), and the inputs.
     """
     dim = _check_dim(dim, method if method in METHODS else "default")
@@ -442,7 +445,7 @@ def extension_profile(dim: int = 128, base: float = DEFAULT_BASE, method: str = 
     scaled = scaled.double()
     train_max = (train_len - 1) * theta
     target_max = (target_len - 1) * scaled
-    unseen = (target_max > train_max * (1 + 1e-9)) & (train_max < 2 * math.pi)
+    unseen = (target_max > train_max + theta) & (train_max < 2 * math.pi)
     return {
         "dim": dim, "base": float(base), "method": method, "factor": float(factor),
         "train_len": int(train_len), "target_len": int(target_len), "params": params,
@@ -530,3 +533,40 @@ def distinct_positions(positions, dtype: torch.dtype) -> int:
     dtype = _check_dtype(dtype)
     positions = as_positions(positions, "positions")
     return int(torch.unique(positions.to(dtype).double()).numel())
+
+
+def scores_at_distance(q, k, positions, distance: int = 16, base: float = DEFAULT_BASE,
+                       dtype: torch.dtype = torch.float32, fixed: bool = False) -> torch.Tensor:
+    """Attention score of ``q`` at position ``m`` with ``k`` at ``m - distance``, for every ``m``.
+
+    ``q, k: (dim,)``; ``positions: (n,)``. Returns float64 ``(n,)``. In exact arithmetic
+    every entry is the same number (the score depends only on the distance). The cos/sin
+    tables come from :func:`angle_table` in ``dtype`` (``fixed=False``, the careless way)
+    or from :func:`cos_sin_table` in ``dtype`` (``fixed=True``: float32 angles, cos/sin
+    rounded to ``dtype``); everything after the table is float64, so the spread of the
+    result is the table's doing alone. Interleaved layout.
+    """
+    q = check_tensor(q, "q", floating=True, ndim=1, shape_hint="(dim,)")
+    k = check_tensor(k, "k", floating=True, ndim=1, shape_hint="(dim,)")
+    if q.shape != k.shape:
+        raise ValueError(f"q and k must have the same shape (dim,); got {tuple(q.shape)} and {tuple(k.shape)}")
+    dim = check_even_dim(q.shape[0], "q.shape[0] (dim)")
+    distance = check_int(distance, "distance")
+    if not isinstance(fixed, bool):
+        raise TypeError(f"fixed must be True or False; got {fixed!r}")
+    positions = as_positions(positions, "positions")
+
+    def table(pos):
+        if fixed:
+            cos, sin = cos_sin_table(pos, dim, base, dtype)
+            return cos.double(), sin.double()
+        ang = angle_table(pos, dim, base, dtype).double()
+        return torch.cos(ang), torch.sin(ang)
+
+    def rotate(v, cos, sin):
+        a, b = v.double()[0::2], v.double()[1::2]
+        return torch.stack((a * cos - b * sin, a * sin + b * cos), dim=-1).flatten(-2)
+
+    rq = rotate(q, *table(positions))
+    rk = rotate(k, *table(positions - distance))
+    return (rq * rk).sum(-1)
