@@ -111,6 +111,8 @@ def _attention_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 def _attention_inputs(gen: torch.Generator) -> tuple:
     B, Sq, D = _randint(gen, 1, 3), _randint(gen, 1, 4), _randint(gen, 2, 6)
     Sk = Sq + _randint(gen, 1, 3)  # keys can outnumber queries (a KV cache), which keeps the shapes apart
+    if D == Sk:  # so that forgetting the transpose (q @ k) fails loudly
+        D += 1
     return (torch.randn(B, Sq, D, generator=gen), torch.randn(B, Sk, D, generator=gen))
 
 
