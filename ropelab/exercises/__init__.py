@@ -9,5 +9,8 @@ from ._core import CheckResult, Exercise, check, get_exercise, list_exercises, r
 from . import nb00  # noqa: F401  isort: skip
 from . import nb01  # noqa: F401  isort: skip
 from . import nb03  # noqa: F401  isort: skip
+from . import nb04  # noqa: F401  isort: skip
+from . import nb06  # noqa: F401  isort: skip
+from . import nb07  # noqa: F401  isort: skip
 
 __all__ = ["CheckResult", "Exercise", "check", "get_exercise", "list_exercises", "register"]

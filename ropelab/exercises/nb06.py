@@ -1,0 +1,93 @@
+"""Exercises of notebook 06 (Meta's LLaMA RoPE code).
+
+The references are the functions of :mod:`ropelab.llama`, which follow Meta's
+``model.py`` line for line.
+"""
+from __future__ import annotations
+
+import torch
+
+from .. import llama
+from ._core import Exercise, register
+
+__all__: list[str] = []
+
+
+def _randint(gen: torch.Generator, low: int, high: int) -> int:
+    """A random integer in [low, high] drawn from ``gen``."""
+    return int(torch.randint(low, high + 1, (1,), generator=gen))
+
+
+def _complex(gen: torch.Generator, *shape: int) -> torch.Tensor:
+    return torch.complex(torch.randn(*shape, generator=gen), torch.randn(*shape, generator=gen))
+
+
+# ---------------------------------------------------------------------------
+# 06.reshape_for_broadcast
+# ---------------------------------------------------------------------------
+
+def _reshape_inputs(gen: torch.Generator) -> tuple:
+    # B, H >= 2 and S != D/2 in every case, so a misplaced axis changes the shape
+    B, S, H, half = _randint(gen, 2, 3), _randint(gen, 2, 6), _randint(gen, 2, 4), _randint(gen, 2, 5)
+    if half == S:
+        half += 1
+    start = _randint(gen, 0, 20)
+    freqs_cis = llama.precompute_freqs_cis(2 * half, start + S)[start:]
+    return freqs_cis, _complex(gen, B, S, H, half)
+
+
+register(Exercise(
+    id="06.reshape_for_broadcast",
+    title="view the rotary table so it broadcasts over batch and heads",
+    spec="freqs_cis: complex (S, D/2), x: complex (B, S, H, D/2) -> freqs_cis viewed as (1, S, 1, D/2)",
+    reference=llama.reshape_for_broadcast,
+    make_inputs=_reshape_inputs,
+    hint="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
+         "freqs_cis.view(1, S, 1, D // 2)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 06.apply_rotary_emb
+# ---------------------------------------------------------------------------
+
+def _apply_inputs(gen: torch.Generator) -> tuple:
+    B, S, Hq, half = _randint(gen, 1, 2), _randint(gen, 2, 6), _randint(gen, 1, 4), _randint(gen, 2, 8)
+    Hk = _randint(gen, 1, Hq)
+    dtype = torch.bfloat16 if _randint(gen, 0, 2) == 0 else torch.float32
+    xq = torch.randn(B, S, Hq, 2 * half, generator=gen).to(dtype)
+    xk = torch.randn(B, S, Hk, 2 * half, generator=gen).to(dtype)
+    start = _randint(gen, 0, 50)
+    return xq, xk, llama.precompute_freqs_cis(2 * half, start + S)[start:]
+
+
+register(Exercise(
+    id="06.apply_rotary_emb",
+    title="rotate queries and keys the Meta way (complex multiply)",
+    spec="xq: (B, S, Hq, D), xk: (B, S, Hk, D), freqs_cis: complex (S, D/2) -> (xq_out, xk_out), "
+         "same shapes and dtypes as the inputs; pairs are adjacent dims (2j, 2j+1)",
+    reference=llama.apply_rotary_emb,
+    make_inputs=_apply_inputs,
+    hint="xq.float().reshape(*xq.shape[:-1], -1, 2) -> torch.view_as_complex -> multiply by "
+         "freqs_cis.view(1, S, 1, D // 2) -> torch.view_as_real -> .flatten(3) -> .type_as(xq)",
+))
+
+
+# ---------------------------------------------------------------------------
+# 06.causal_mask
+# ---------------------------------------------------------------------------
+
+def _mask_inputs(gen: torch.Generator) -> tuple:
+    return _randint(gen, 1, 6), _randint(gen, 1, 6)
+
+
+register(Exercise(
+    id="06.causal_mask",
+    title="the causal mask with a KV cache",
+    spec="seqlen, start_pos -> float32 (seqlen, start_pos + seqlen): 0 where new token i may see "
+         "position j (j <= start_pos + i), -inf elsewhere",
+    reference=llama.causal_mask,
+    make_inputs=_mask_inputs,
+    hint="torch.full((seqlen, seqlen), float('-inf')).triu(1) for the new tokens, with "
+         "torch.zeros(seqlen, start_pos) in front of it (torch.hstack)",
+))
