@@ -15,7 +15,7 @@ from .utils import seed, show_shape
 __version__ = "0.1.0"
 
 _SUBMODULES = ("plots", "widgets", "exercises", "tensors", "attention", "llama", "internlm",
-               "scaling", "vision", "fast", "utils")
+               "scaling", "vision", "fast", "utils", "decay")
 
 __all__ = list(_rope_all) + ["seed", "show_shape"]
 

@@ -10,4 +10,5 @@ __all__ = [
     "GREY", "K_COLOR", "PALETTE", "Q_COLOR", "new_figure", "style",
     "draw_rotation", "rotation_figure", "rotation_readout", "rotation_state", "update_rotation",
 ]
+from .rope2d import additive_vs_rotary_figure, rope2d_figure, score_tables_figure; __all__ += ["additive_vs_rotary_figure", "rope2d_figure", "score_tables_figure"]  # noqa: E402,E702
 from .tensors import broadcast_figure, memory_layout_figure; __all__ += ["broadcast_figure", "memory_layout_figure"]  # noqa: E402,E702

@@ -3,3 +3,4 @@ from ._core import InteractiveFigure, render_png
 from .euler import rotation_widget
 
 __all__ = ["InteractiveFigure", "render_png", "rotation_widget"]
+from .rope2d import rope2d_widget; __all__ += ["rope2d_widget"]  # noqa: E402,E702
