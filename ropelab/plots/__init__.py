@@ -12,3 +12,5 @@ __all__ = [
 ]
 from .rope2d import additive_vs_rotary_figure, rope2d_figure, score_tables_figure; __all__ += ["additive_vs_rotary_figure", "rope2d_figure", "score_tables_figure"]  # noqa: E402,E702
 from .tensors import broadcast_figure, memory_layout_figure; __all__ += ["broadcast_figure", "memory_layout_figure"]  # noqa: E402,E702
+from .long_context import collapse_figure, extension_figure, frequency_scaling_figure, position_error_figure, precision_figure, unseen_angles_figure; __all__ += ["collapse_figure", "extension_figure", "frequency_scaling_figure", "position_error_figure", "precision_figure", "unseen_angles_figure"]  # noqa: E402,E702
+from .positional import binary_analogy_figure, extrapolation_figure, pe_columns, pe_heatmap, period_figure; __all__ += ["binary_analogy_figure", "extrapolation_figure", "pe_columns", "pe_heatmap", "period_figure"]  # noqa: E402,E702
