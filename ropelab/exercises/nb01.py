@@ -38,8 +38,8 @@ register(Exercise(
     spec="x: (B, H, S, D) -> (B, S, H*D): token s holds head 0's D numbers, then head 1's, ...",
     reference=_merge_heads,
     make_inputs=_merge_heads_inputs,
-    hint="after transpose(1, 2) the memory is not in (B, S, H, D) order; "
-         "make it contiguous before .view, or use .reshape",
+    hint="after transpose(1, 2) the memory is no longer in (B, S, H, D) order, so .view refuses; "
+         "section 1 shows two ways out",
 ))
 
 
@@ -95,8 +95,8 @@ register(Exercise(
     make_inputs=_normalize_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="x.mean(dim=(0, 2, 3), keepdim=True) has shape (1, C, 1, 1), which broadcasts against x; "
-         "use x.var(..., unbiased=False)",
+    hint="statistics of shape (1, C, 1, 1) broadcast against x (keepdim=True); "
+         "mind the `unbiased` flag of var",
 ))
 
 
@@ -124,7 +124,7 @@ register(Exercise(
     reference=_attention_scores,
     make_inputs=_attention_inputs,
     atol=1e-4,
-    hint="the letter that appears in both inputs but not in the output is summed over: 'bqd,bkd->bqk'",
+    hint="a letter that appears in both inputs but not in the output is summed over",
 ))
 
 
@@ -152,7 +152,7 @@ register(Exercise(
     spec="t: (seq,), inv_freq: (dim/2,) -> (seq, dim/2) with table[m, i] = t[m] * inv_freq[i]",
     reference=_position_table,
     make_inputs=_position_table_inputs,
-    hint="einsum('i,j->ij', t, inv_freq), torch.outer, or t[:, None] * inv_freq[None, :]",
+    hint="every t[m] times every inv_freq[i], nothing summed: an outer product",
 ))
 
 
@@ -179,7 +179,7 @@ register(Exercise(
          "(e.g. the score of the correct token in each row of logits)",
     reference=_pick_per_row,
     make_inputs=_pick_inputs,
-    hint="gather needs an index with as many dimensions as x: idx.unsqueeze(1) is (N, 1)",
+    hint="gather needs an index with as many dimensions as x, and returns the index's shape",
 ))
 
 
@@ -210,7 +210,7 @@ register(Exercise(
          "zeros except out[r, index[r, k]] = values[r, k]",
     reference=_scatter_rows,
     make_inputs=_scatter_inputs,
-    hint="start from torch.zeros(N, num_cols) and call .scatter_(1, index, values) on it (dim 1: columns)",
+    hint="scatter_ writes into an existing tensor: start from zeros of the output's shape",
 ))
 
 
@@ -242,5 +242,5 @@ register(Exercise(
          "with a size-1 head dimension so it broadcasts against q: (B, H, S, D)",
     reference=_select_positions,
     make_inputs=_select_inputs,
-    hint="indexing a tensor with an integer tensor of shape (B, S) gives (B, S, D); then unsqueeze(1)",
+    hint="indexing with an integer tensor of shape (B, S) gives (B, S, D); the heads go at dimension 1",
 ))
