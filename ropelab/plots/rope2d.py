@@ -113,7 +113,7 @@ def _arc_label(a: complex, b: complex, radius: float) -> tuple[float, float]:
 
 def _titles(state: Mapping[str, Any]) -> tuple[str, str]:
     left = f"m = {state['m']}, n = {state['n']}:  score = {state['score']:.3f}"
-    right = f"m − n = {state['distance']}: the score depends only on m − n"
+    right = f"m − n = {state['distance']}: the score depends only on m − n".replace("= -", "= −")
     return left, right
 
 
@@ -136,7 +136,7 @@ def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     # the vectors before rotation (position 0), faint
     ax.annotate("", xy=(q.real, q.imag), xytext=(0, 0), arrowprops=dict(arrow, color=Q_COLOR, lw=1.5, alpha=0.35))
     ax.annotate("", xy=(k.real, k.imag), xytext=(0, 0), arrowprops=dict(arrow, color=K_COLOR, lw=1.5, alpha=0.35))
-    h: dict[str, Any] = {}
+    h: dict[str, Any] = {"ax": ax}
     qr, kr = state["q_rot"], state["k_rot"]
     h["q_rot"] = ax.annotate("", xy=(qr.real, qr.imag), xytext=(0, 0), arrowprops=dict(arrow, color=Q_COLOR, lw=3.5))
     h["k_rot"] = ax.annotate("", xy=(kr.real, kr.imag), xytext=(0, 0), arrowprops=dict(arrow, color=K_COLOR, lw=3.5))
@@ -151,6 +151,7 @@ def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     h["title"] = ax.set_title(_titles(state)[0], fontsize=15)
 
     ax2 = fig.add_axes((0.53, 0.26, 0.44, 0.66))
+    h["ax2"] = ax2
     bound = 1.15 * state["norm_q"] * state["norm_k"]
     ax2.set_xlim(-R_MAX, R_MAX)
     ax2.set_ylim(-bound, bound)
