@@ -8,6 +8,7 @@ from ._core import CheckResult, Exercise, check, get_exercise, list_exercises, r
 # importing these registers each notebook's exercises
 from . import nb00  # noqa: F401  isort: skip
 from . import nb01  # noqa: F401  isort: skip
+from . import nb02  # noqa: F401  isort: skip
 from . import nb03  # noqa: F401  isort: skip
 from . import nb04  # noqa: F401  isort: skip
 from . import nb06  # noqa: F401  isort: skip
