@@ -269,3 +269,21 @@ def test_permute_for_rotate_half_errors():
         internlm.permute_for_rotate_half(torch.randn(9, 4), 3)
     with pytest.raises(ValueError, match="2 dimensions"):
         internlm.permute_for_rotate_half(torch.randn(8), 2)
+
+
+def test_layout_pairs_state_matches_the_rotations():
+    from ropelab.plots import layout_pairs_figure, layout_pairs_state
+
+    s = layout_pairs_state(8)
+    assert s["interleaved"] == [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert s["half"] == [(0, 4), (1, 5), (2, 6), (3, 7)]
+    # rotating only pair 1 by 90 degrees moves exactly the slots the state names, in each layout
+    x = torch.arange(1.0, 9.0)[None]
+    ang = torch.tensor([[0.0, math.pi / 2, 0.0, 0.0]])
+    for layout in ("interleaved", "half"):
+        moved = (ropelab.rope_from_angles(x, ang, layout=layout) - x).abs()[0] > 1e-4
+        assert moved.nonzero().flatten().tolist() == list(s[layout][1])
+        assert [i for i, p in enumerate(s["pair_of_slot"][layout]) if p == 1] == list(s[layout][1])
+    p = torch.tensor(s["perm"])
+    assert torch.equal(torch.arange(8.0)[p], torch.tensor([0.0, 2, 4, 6, 1, 3, 5, 7]))
+    assert len(layout_pairs_figure(6)._repr_png_()) > 1000

@@ -322,3 +322,44 @@ def test_attention_errors():
     model = llama.TinyLlama(16, 2, 1, max_seq_len=8, rope_positions=4)
     with torch.no_grad(), pytest.raises(ValueError, match="cannot grow"):
         model(torch.randn(1, 5, 16))
+
+
+# ---------------------------------------------------------------------------
+# the KV-cache picture of notebook 06
+# ---------------------------------------------------------------------------
+
+@given(prompt_len=st.integers(1, 6), n_new=st.integers(0, 5))
+def test_kv_cache_state_schedule(prompt_len, n_new):
+    from ropelab.plots import kv_cache_state
+    from ropelab.plots.code_walkthrough import CACHED, HIDDEN, MASKED, NEW
+
+    s = kv_cache_state(prompt_len, n_new)
+    total = prompt_len + n_new
+    assert s["grid"].shape == (total, total)
+    assert [c["start_pos"] for c in s["calls"]] == [0] + list(range(prompt_len, total))
+    for i in range(total):
+        call_start = 0 if i < prompt_len else i          # the forward call that processes query i
+        call_end = prompt_len if i < prompt_len else i + 1
+        for j in range(total):
+            if j < call_start:
+                want = CACHED
+            elif j < call_end:
+                want = NEW if j <= i else MASKED
+            else:
+                want = HIDDEN
+            assert s["grid"][i, j] == want
+    # the visible keys of every query are exactly what the causal mask of its call allows
+    for c in s["calls"]:
+        m = llama.causal_mask(c["seqlen"], c["start_pos"])
+        for r in range(c["seqlen"]):
+            visible = s["grid"][c["start_pos"] + r, : c["start_pos"] + c["seqlen"]]
+            assert ((visible == CACHED) | (visible == NEW)).tolist() == (m[r] == 0).tolist()
+
+
+def test_kv_cache_figure_draws():
+    from ropelab.plots import kv_cache_figure
+
+    fig = kv_cache_figure(3, 2)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("freqs_cis[3:4]" in t for t in texts) and any("freqs_cis[0:3]" in t for t in texts)
+    assert len(fig._repr_png_()) > 1000
