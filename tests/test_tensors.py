@@ -3,7 +3,6 @@
 Broadcast results are checked against PyTorch itself (torch.broadcast_shapes and a real
 addition); layouts against hand-computed strides and against torch.as_strided.
 """
-import matplotlib
 import pytest
 import torch
 from hypothesis import given
@@ -18,8 +17,6 @@ from ropelab.tensors import (
     memory_order,
     shares_storage,
 )
-
-matplotlib.use("Agg")
 
 shapes = st.lists(st.integers(0, 4), min_size=0, max_size=4).map(tuple)
 
