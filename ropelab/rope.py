@@ -46,6 +46,7 @@ __all__ = [
     "rope_half",
     "rope_from_angles",
     "apply_rope",
+    "apply_rope_qk",
     "rotate_pairs",
     "rotate_half",
     "interleaved_to_half_index",
@@ -272,12 +273,32 @@ def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interlea
     ``layout="interleaved"`` pairs ``(2i, 2i+1)`` (Meta LLaMA, RoFormer);
     ``layout="half"`` pairs ``(i, i + dim/2)`` (Hugging Face, InternLM).
     Returns a tensor of ``x``'s shape and dtype.
+
+    It computes what :func:`rope_complex` / :func:`rope_half` compute, at close to one
+    read and one write of memory (see :mod:`ropelab.fast`): a fused complex multiply
+    for the interleaved layout, cache-sized blocks for the half layout, and a cached
+    cos/sin table.
     """
     layout = check_choice(layout, "layout", LAYOUTS)
-    x, ang = _prepare(x, positions, base)
-    if layout == "half":
-        return _half_from_angles(x, ang)
-    return _complex_from_angles(x, ang)
+    x = _check_x(x)
+    base = check_real(base, "base", positive=True)
+    positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
+    from .fast import _rope
+
+    return _rope(x, positions, base, layout)
+
+
+def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "interleaved"
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Apply RoPE to a query and a key at once: ``q: (..., seq, dim)``, ``k: (..., seq, dim)``.
+
+    Both are rotated by the same ``positions: (seq,)`` (one cos/sin table); their
+    leading dims may differ, e.g. fewer key heads in grouped-query attention.
+    Returns ``(q_rotated, k_rotated)``, each like :func:`apply_rope` of it.
+    """
+    from .fast import rope_fast_qk
+
+    return rope_fast_qk(q, k, positions, base, layout)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,453 @@
+"""RoPE at memory speed: the kernels behind :func:`ropelab.apply_rope`.
+
+RoPE reads ``x`` once and writes a result of the same size; nothing can do less
+than that, which is exactly what ``x.clone()`` costs. The readable forms in
+:mod:`ropelab.rope` spend several *passes over memory* (a pass: one read or one
+write of a tensor as large as ``x``) because every PyTorch operation writes its
+result to a fresh tensor before the next one reads it. This module gets close to
+one read and one write without a compile step:
+
+* **interleaved layout** (pairs ``(2i, 2i+1)``): ``x`` viewed as complex numbers
+  ``(..., seq, dim/2)`` times ``e^{i m theta}`` is a single fused elementwise
+  pass, written straight into the output with ``out=``.
+* **half layout** (pairs ``(i, i + dim/2)``): three elementwise operations
+  (``out = x * cos``, then two ``addcmul_`` for the ``-x2 * sin`` and ``x1 * sin``
+  terms) on one block of ``x`` at a time. A block is small enough (``BLOCK_BYTES``)
+  to stay in the CPU cache, so the second and third operations re-read cache, not
+  memory: memory sees one read of ``x`` and one write of the output.
+* **float16 / bfloat16**: each block is first converted into a small float32
+  buffer (the arithmetic stays in float32, as everywhere in ropelab), rotated
+  there, and rounded once into the output.
+* The ``cos``/``sin`` (or ``e^{i m theta}``) table is built in the compute dtype
+  and kept in a small cache keyed by the positions' values, ``dim``, ``base``,
+  dtype and device, so a model that calls RoPE in every layer builds it once.
+  Sliced per block, the table rows a block needs stay in cache too.
+
+Results equal the reference forms (:func:`ropelab.rope_complex`,
+:func:`ropelab.rope_half`) to within a few float32 roundings. Inputs that need
+gradients go through the reference forms, which autograd can differentiate.
+
+Shapes: ``x: (..., seq, dim)``, ``positions: (seq,)``.
+
+:func:`memory_traffic` counts, for any function of tensors, how many operations it
+runs and how many bytes each reads, writes and allocates: the "passes" of the lesson,
+counted rather than estimated.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+
+from ._validate import as_positions, check_choice, check_int, check_real, check_tensor
+
+__all__ = [
+    "BLOCK_BYTES",
+    "rope_fast",
+    "rope_fast_qk",
+    "clear_cache",
+    "cache_info",
+    "memory_traffic",
+    "Traffic",
+]
+
+#: Target size in bytes of one block of ``x`` (float32 equivalent). About half of a
+#: core's L2 cache: the block of ``x``, the block of the output and the table rows
+#: the block needs fit in L2 together.
+BLOCK_BYTES = 1 << 20
+
+_CACHE_SIZE = 8
+
+
+# ---------------------------------------------------------------------------
+# cos / sin tables, cached
+# ---------------------------------------------------------------------------
+
+class _Tables:
+    """cos/sin of the angle table ``(seq, dim // 2)`` in one compute dtype, plus derived forms."""
+
+    def __init__(self, ang: torch.Tensor):
+        self.cos = torch.cos(ang)
+        self.sin = torch.sin(ang)
+        self._cos_full: torch.Tensor | None = None
+        self._rot: torch.Tensor | None = None
+
+    @property
+    def cos_full(self) -> torch.Tensor:
+        """``cat(cos, cos)``: ``(seq, dim)``, multiplies the whole half-layout row at once."""
+        if self._cos_full is None:
+            self._cos_full = torch.cat((self.cos, self.cos), dim=-1)
+        return self._cos_full
+
+    @property
+    def rot(self) -> torch.Tensor:
+        """``cos + i sin = e^{i m theta}``: complex ``(seq, dim // 2)``."""
+        if self._rot is None:
+            self._rot = torch.complex(self.cos, self.sin)
+        return self._rot
+
+    def nbytes(self) -> int:
+        total = 0
+        for t in (self.cos, self.sin, self._cos_full, self._rot):
+            if t is not None:
+                total += t.numel() * t.element_size()
+        return total
+
+
+_cache: "OrderedDict[tuple, _Tables]" = OrderedDict()
+_cache_lock = threading.Lock()
+_stats = {"hits": 0, "misses": 0}
+
+
+def _positions_key(positions: torch.Tensor) -> tuple:
+    p = positions.detach()
+    if p.device.type != "cpu":
+        p = p.cpu()
+    p = p.contiguous()
+    raw = p.view(torch.uint8) if p.numel() else p
+    return (str(positions.dtype), int(p.numel()), bytes(raw.numpy().tobytes()) if p.numel() else b"")
+
+
+def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype,
+            device: torch.device) -> _Tables:
+    """The (cached) tables for these positions, in ``dtype`` (float32 or float64) on ``device``."""
+    from .rope import _angles, _inv_freq
+
+    key = (dim, base, dtype, str(device)) + _positions_key(positions)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            _stats["hits"] += 1
+            return hit
+    freqs = _inv_freq(dim, base, dtype).to(device)
+    tables = _Tables(_angles(positions, freqs))
+    with _cache_lock:
+        _stats["misses"] += 1
+        _cache[key] = tables
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return tables
+
+
+def clear_cache() -> None:
+    """Forget every cached cos/sin table (they are rebuilt on the next call)."""
+    with _cache_lock:
+        _cache.clear()
+        _stats["hits"] = 0
+        _stats["misses"] = 0
+
+
+def cache_info() -> dict:
+    """``{"entries", "bytes", "hits", "misses"}`` of the cos/sin table cache."""
+    with _cache_lock:
+        return {"entries": len(_cache), "bytes": sum(t.nbytes() for t in _cache.values()),
+                "hits": _stats["hits"], "misses": _stats["misses"]}
+
+
+# ---------------------------------------------------------------------------
+# blocking
+# ---------------------------------------------------------------------------
+
+def _blocks(x: torch.Tensor, target: int) -> Iterator[tuple[slice, ...]]:
+    """Split ``x``'s index space (every dim but the last) into blocks of about ``target`` elements.
+
+    Dims are visited from the largest stride (outermost in memory) inward, so a block
+    is a run of memory as long as ``x`` is laid out densely in any dim order. Every
+    block is a tuple of slices (never an integer index), so the seq dim stays at -2
+    and the matching table rows are ``table[block[-1]]``.
+    """
+    nd = x.ndim
+    shape = x.shape
+    strides = x.stride()
+    full = [slice(None)] * (nd - 1)
+    order = sorted((d for d in range(nd - 1) if shape[d] > 1), key=lambda d: (-abs(strides[d]), d))
+    row = shape[-1]
+
+    def rest_numel(k: int) -> int:
+        n = row
+        for d in order[k + 1:]:
+            n *= shape[d]
+        return n
+
+    def rec(k: int, prefix: list) -> Iterator[tuple[slice, ...]]:
+        if k == len(order):
+            yield tuple(prefix)
+            return
+        d = order[k]
+        rest = rest_numel(k)
+        if rest * shape[d] <= target:
+            yield tuple(prefix)
+            return
+        if rest <= target:
+            step = max(1, target // rest)
+            for i in range(0, shape[d], step):
+                p = list(prefix)
+                p[d] = slice(i, min(i + step, shape[d]))
+                yield tuple(p)
+            return
+        for i in range(shape[d]):
+            p = list(prefix)
+            p[d] = slice(i, i + 1)
+            yield from rec(k + 1, p)
+
+    yield from rec(0, full)
+
+
+def _complex_ok(t: torch.Tensor) -> bool:
+    """Can ``t`` (real, ``(..., dim)``) be viewed as complex pairs along its last dim?"""
+    if t.stride(-1) != 1 or t.storage_offset() % 2:
+        return False
+    return all(s % 2 == 0 for d, s in enumerate(t.stride()[:-1]) if t.shape[d] > 1)
+
+
+def _as_complex(t: torch.Tensor) -> torch.Tensor:
+    return torch.view_as_complex(t.unflatten(-1, (t.shape[-1] // 2, 2)))
+
+
+# ---------------------------------------------------------------------------
+# the kernels (x already validated; out preallocated)
+# ---------------------------------------------------------------------------
+
+def _half_into(xb: torch.Tensor, ob: torch.Tensor, cos_full: torch.Tensor, sin: torch.Tensor) -> None:
+    """``ob = x * cat(cos, cos) + rotate_half(x) * cat(sin, sin)`` in three in-place passes."""
+    h = xb.shape[-1] // 2
+    torch.mul(xb, cos_full, out=ob)                        # (x1 cos, x2 cos)
+    ob[..., :h].addcmul_(xb[..., h:], sin, value=-1.0)     # x1 cos - x2 sin
+    ob[..., h:].addcmul_(xb[..., :h], sin)                 # x2 cos + x1 sin
+
+
+_scratch = threading.local()
+
+
+def _scratch_buffer(slot: int, numel: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """A reusable 1-D work buffer (never returned to the caller), one set per thread."""
+    bufs = getattr(_scratch, "bufs", None)
+    if bufs is None:
+        bufs = _scratch.bufs = {}
+    key = (slot, dtype, str(device))
+    buf = bufs.get(key)
+    if buf is None or buf.numel() < numel:
+        buf = torch.empty(numel, dtype=dtype, device=device)
+        if device.type == "cpu" and numel * buf.element_size() <= 4 * BLOCK_BYTES:
+            bufs[key] = buf  # keep block-sized buffers only
+    return buf[:numel]
+
+
+def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: str,
+                 target: int | None) -> None:
+    """Write RoPE of ``x`` into ``out`` (same shape), in blocks of about ``target`` elements."""
+    cdtype = tables.cos.dtype
+    whole = tuple([slice(None)] * (x.ndim - 1))
+    if x.dtype == cdtype:
+        if layout == "interleaved" and _complex_ok(x) and _complex_ok(out):
+            # one fused pass: nothing to keep in cache between operations, so no blocks
+            torch.mul(_as_complex(x), tables.rot, out=_as_complex(out))
+            return
+        if layout == "half":
+            cos_full, sin = tables.cos_full, tables.sin
+            for b in ([whole] if target is None else _blocks(x, target)):
+                _half_into(x[b], out[b], cos_full[b[-1]], sin[b[-1]])
+            return
+
+    # staged: copy a block into a contiguous compute-dtype buffer (converting float16 /
+    # bfloat16 to float32, or gathering strided pairs), rotate it there, round once into out
+    for b in ([whole] if target is None else _blocks(x, target)):
+        xb = x[b]
+        n = xb.numel()
+        stage = _scratch_buffer(0, n, cdtype, x.device).view(xb.shape)
+        stage.copy_(xb)
+        if layout == "interleaved":
+            c = _as_complex(stage)
+            torch.mul(c, tables.rot[b[-1]], out=c)
+            out[b].copy_(stage)
+        else:
+            res = _scratch_buffer(1, n, cdtype, x.device).view(xb.shape)
+            _half_into(stage, res, tables.cos_full[b[-1]], tables.sin[b[-1]])
+            out[b].copy_(res)
+
+
+def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float64 if dtype == torch.float64 else torch.float32
+
+
+def _target(x: torch.Tensor) -> int | None:
+    """Elements per block: about BLOCK_BYTES of float32 on CPU; one block on accelerators."""
+    if x.device.type != "cpu":
+        return None
+    return max(1, BLOCK_BYTES // 4)
+
+
+def _reference(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) -> torch.Tensor:
+    from .rope import _angles, _complex_from_angles, _half_from_angles, _inv_freq
+
+    freqs = _inv_freq(x.shape[-1], base, _compute_dtype(x.dtype)).to(x.device)
+    ang = _angles(positions, freqs)
+    return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
+
+
+def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) -> torch.Tensor:
+    """RoPE of an already validated ``x`` ``(..., seq, dim)``; the fast path when it applies."""
+    if x.requires_grad and torch.is_grad_enabled():
+        return _reference(x, positions, base, layout)
+    out = torch.empty_like(x)
+    if x.numel() == 0:
+        return out
+    tables = _tables(positions, x.shape[-1], base, _compute_dtype(x.dtype), x.device)
+    _rotate_into(x, out, tables, layout, _target(x))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# public entry points
+# ---------------------------------------------------------------------------
+
+def _check_x(x, name: str) -> torch.Tensor:
+    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)")
+    from ._validate import check_even_dim
+
+    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
+    return x
+
+
+def rope_fast(x, positions, base: float = 10000.0, layout: str = "interleaved") -> torch.Tensor:
+    """RoPE of ``x: (..., seq, dim)`` at close to one read and one write of memory.
+
+    The same result as :func:`ropelab.apply_rope` (which calls this); ``positions``
+    is ``(seq,)``, ``layout`` is ``"interleaved"`` or ``"half"``. Returns a new tensor
+    of ``x``'s shape and dtype, laid out like ``x`` when ``x`` is dense (as PyTorch's
+    own elementwise operations do).
+    """
+    layout = check_choice(layout, "layout", ("interleaved", "half"))
+    x = _check_x(x, "x")
+    base = check_real(base, "base", positive=True)
+    positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
+    return _rope(x, positions, base, layout)
+
+
+def rope_fast_qk(q, k, positions, base: float = 10000.0, layout: str = "interleaved"
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """RoPE of a query and a key together: ``q: (..., seq, dim)``, ``k: (..., seq, dim)``.
+
+    Both use the same ``positions: (seq,)`` and so the same cos/sin table; their
+    leading dims may differ (e.g. fewer key heads, as in grouped-query attention).
+    Returns ``(q_rotated, k_rotated)``.
+    """
+    layout = check_choice(layout, "layout", ("interleaved", "half"))
+    q = _check_x(q, "q")
+    k = _check_x(k, "k")
+    if q.shape[-2:] != k.shape[-2:]:
+        raise ValueError(
+            f"q and k must share seq and dim (their last two dims, (..., seq, dim)); got q of shape "
+            f"{tuple(q.shape)} and k of shape {tuple(k.shape)}"
+        )
+    if q.device != k.device:
+        raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
+    base = check_real(base, "base", positive=True)
+    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
+    return _rope(q, positions, base, layout), _rope(k, positions, base, layout)
+
+
+# ---------------------------------------------------------------------------
+# counting memory traffic
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Traffic:
+    """What a function did to memory, op by op (counted by :func:`memory_traffic`).
+
+    ``ops``: one ``(name, bytes_read, bytes_written, bytes_allocated)`` per operation
+    that touched tensor data (views, which move no data, are not listed).
+    """
+
+    ops: list = field(default_factory=list)
+    #: bytes of tensors created empty (``torch.empty_like`` and friends) and filled later
+    empty_bytes: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.ops)
+
+    @property
+    def bytes_read(self) -> int:
+        return sum(o[1] for o in self.ops)
+
+    @property
+    def bytes_written(self) -> int:
+        return sum(o[2] for o in self.ops)
+
+    @property
+    def bytes_allocated(self) -> int:
+        return sum(o[3] for o in self.ops) + self.empty_bytes
+
+    def passes(self, nbytes: int) -> dict:
+        """Reads, writes and fresh allocations in units of ``nbytes`` (the size of ``x``)."""
+        nbytes = check_int(nbytes, "nbytes", minimum=1)
+        return {"ops": self.count, "reads": self.bytes_read / nbytes,
+                "writes": self.bytes_written / nbytes, "allocated": self.bytes_allocated / nbytes}
+
+
+def _nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def memory_traffic(fn: Callable, *args, **kwargs) -> tuple[object, Traffic]:
+    """Run ``fn(*args, **kwargs)`` and count the bytes each tensor operation moves.
+
+    For every operation that computes (not a view): the bytes of the tensors it reads
+    (a broadcast table counts at its own size, since it is small and stays in cache),
+    the bytes it writes (its outputs, in place or ``out=``) and the bytes of tensors
+    it allocates. Returns ``(result, Traffic)``. The counts depend only on shapes and
+    dtypes, so they are the same on every machine.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_flatten
+
+    traffic = Traffic()
+    allocators = {"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided"}
+
+    class _Counter(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            result = func(*args, **kwargs)
+            name = func.overloadpacket.__name__
+            if name in allocators:
+                traffic.empty_bytes += _nbytes(result)
+                return result
+            if func.is_view or name in ("detach", "lift_fresh", "set_"):
+                return result  # a view moves no data
+            schema = func._schema
+            written_ids = set()
+            read = 0
+            flat_kw = dict(kwargs)
+            for i, arg in enumerate(schema.arguments):
+                val = args[i] if i < len(args) else flat_kw.get(arg.name)
+                vals, _ = tree_flatten(val)
+                tensors = [v for v in vals if isinstance(v, torch.Tensor)]
+                is_write = arg.alias_info is not None and arg.alias_info.is_write
+                for t in tensors:
+                    if is_write:
+                        written_ids.add(t.untyped_storage().data_ptr())
+                    # an out= argument is only written; in-place self is read and written
+                    # (except by copy_, which overwrites it)
+                    if not (is_write and (arg.kwarg_only or name == "copy_")):
+                        read += _nbytes(t)
+            outs, _ = tree_flatten(result)
+            written = allocated = 0
+            for t in outs:
+                if isinstance(t, torch.Tensor):
+                    written += _nbytes(t)
+                    if t.untyped_storage().data_ptr() not in written_ids:
+                        allocated += _nbytes(t)
+            traffic.ops.append((name, read, written, allocated))
+            return result
+
+    with _Counter():
+        result = fn(*args, **kwargs)
+    return result, traffic
