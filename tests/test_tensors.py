@@ -291,3 +291,16 @@ def test_broadcast_figure_and_its_errors():
         broadcast_figure(torch.zeros(2, 2, 2), 1.0)
     with pytest.raises(ValueError, match="op must be one of"):
         broadcast_figure(torch.zeros(2), torch.zeros(2), op="**")
+    with pytest.raises(TypeError, match="colors"):
+        broadcast_figure(torch.zeros(2), torch.zeros(2), colors="red")
+
+
+def test_broadcast_figure_colours_the_operands():
+    from matplotlib.colors import to_rgba
+
+    from ropelab.plots import K_COLOR, Q_COLOR
+
+    fig = broadcast_figure(torch.arange(2)[:, None], torch.arange(2), op=">=", colors=(Q_COLOR, K_COLOR))
+    first_a = fig.axes[0].patches[0].get_facecolor()[:3]
+    first_b = fig.axes[1].patches[0].get_facecolor()[:3]
+    assert first_a == pytest.approx(to_rgba(Q_COLOR)[:3]) and first_b == pytest.approx(to_rgba(K_COLOR)[:3])

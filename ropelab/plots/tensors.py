@@ -255,15 +255,23 @@ def _draw_panel(ax, vals, real, color: str, title: str, bool_colors: bool = Fals
     ax.set_title(title, fontsize=13)
 
 
-def broadcast_figure(a, b, op: str = "+", names: tuple[str, str] = ("a", "b")):
+def broadcast_figure(a, b, op: str = "+", names: tuple[str, str] = ("a", "b"),
+                     colors: tuple[str, str] | None = None):
     """Draw ``a op b`` for small tensors (at most 2-D): both operands stretched to the result's shape.
 
     Solid cells are the values each operand stores; faded, dashed cells are the same
     values reused along a stretched (size-1 or missing) dimension: broadcasting
     reads them again, it does not copy them. ``op`` is one of
-    ``+ - * >= > <= < ==``; comparison results are drawn as T/F.
+    ``+ - * >= > <= < ==``; comparison results are drawn as T/F. ``colors`` fills the
+    two operands (default sky and orange; pass ``(Q_COLOR, K_COLOR)`` when they are
+    query and key positions).
     """
     st = broadcast_state(a, b, op, names)
+    if colors is None:
+        colors = (PALETTE["sky"], PALETTE["orange"])
+    if (not isinstance(colors, (tuple, list)) or len(colors) != 2
+            or not all(isinstance(c, str) for c in colors)):
+        raise TypeError(f"colors must be a pair of matplotlib colours such as ('#0072B2', '#D55E00'); got {colors!r}")
     na, nb = st["names"]
     rows, cols = st["shape"]
     fig = new_figure(min(3.0 * cols * 0.75 + 4, 16), max(2.6, 0.75 * rows + 2.0))
@@ -271,8 +279,8 @@ def broadcast_figure(a, b, op: str = "+", names: tuple[str, str] = ("a", "b")):
         gs = fig.add_gridspec(1, 5, width_ratios=(cols, 0.45, cols, 0.45, cols), left=0.02, right=0.98,
                               top=0.72, bottom=0.05, wspace=0.1)
         a_s, b_s, r_s = _fmt_shape(st["a_shape"]), _fmt_shape(st["b_shape"]), _fmt_shape(st["result_shape"])
-        _draw_panel(fig.add_subplot(gs[0, 0]), st["a"], st["a_real"], PALETTE["sky"], f"{na} {a_s} → {r_s}")
-        _draw_panel(fig.add_subplot(gs[0, 2]), st["b"], st["b_real"], PALETTE["orange"], f"{nb} {b_s} → {r_s}")
+        _draw_panel(fig.add_subplot(gs[0, 0]), st["a"], st["a_real"], colors[0], f"{na} {a_s} → {r_s}")
+        _draw_panel(fig.add_subplot(gs[0, 2]), st["b"], st["b_real"], colors[1], f"{nb} {b_s} → {r_s}")
         is_bool = isinstance(st["out"][0][0], bool)
         _draw_panel(fig.add_subplot(gs[0, 4]), st["out"], None, PALETTE["green"], f"{na} {st['op']} {nb}: {r_s}",
                     bool_colors=is_bool)
