@@ -32,11 +32,14 @@ import torch
 from ._validate import as_positions, check_even_dim, check_int, check_real, check_tensor, shape_str
 from .rope import (
     DEFAULT_BASE,
+    angles,
     apply_rope,
     inv_freq,
     rope_from_angles,
     rope_interleaved,
     rope_matrix,
+    rotate_pairs,
+    rotation_matrix,
     sinusoidal_pe,
 )
 
@@ -151,8 +154,9 @@ def relative_score(q, k, distance, base: float = DEFAULT_BASE, freqs=None) -> to
     r, scalar = _distances(distance)
     f = _freqs(q.shape[-1], base, freqs, dtype)
     h = _as_complex(q.to(dtype)) * _as_complex(k.to(dtype)).conj()  # (..., dim/2)
-    phase = torch.polar(torch.ones((), dtype=dtype), _angles(r, f))  # (n_dist, dim/2)
-    g = (h.unsqueeze(-2) * phase).sum(-1).real  # (..., n_dist)
+    ang = _angles(r, f)                                                # (n_dist, dim/2)
+    phase = torch.polar(torch.ones_like(ang), ang)
+    g = (h @ phase.T).real                                             # (..., n_dist): sum over pairs
     return g.squeeze(-1) if scalar else g
 
 
@@ -319,29 +323,32 @@ def rope_op_counts(dim: int, seq: int = 1) -> dict[str, dict[str, int]]:
     return {"dense": dense, "elementwise": elem}
 
 
-def _median_ms(fn, repeat: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    return statistics.median(times)
+def _timed_ms(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t0) * 1000.0
 
 
 def measure_rope_cost(dims=(64, 128, 256), seq: int = 128, repeat: int = 7,
                       base: float = DEFAULT_BASE) -> list[dict[str, Any]]:
-    """Time :func:`ropelab.rope_matrix` (dense) and :func:`ropelab.rope_interleaved` (elementwise).
+    """Time the dense and the elementwise RoPE on this machine: median milliseconds per call.
 
-    For each ``dim`` in ``dims``: ``x`` is ``(seq, dim)`` float32 at positions ``0 .. seq-1``;
-    each form runs ``repeat`` times after one warm-up and the median wall time is kept.
-    Both calls include building their tables (the dense form builds ``(seq, dim, dim)``).
-    Returns one dict per dim: ``dim``, ``dense_ms``, ``elementwise_ms``, ``ratio``
-    (dense / elementwise), ``max_abs_diff`` between the two results, and the op counts.
-    Timings are noisy: take them as orders of magnitude.
+    For each ``dim`` in ``dims``, ``x`` is ``(seq, dim)`` float32 at positions ``0 .. seq-1``.
+
+    * ``dense_ms`` / ``elementwise_ms``: the full calls :func:`ropelab.rope_matrix` and
+      :func:`ropelab.rope_interleaved` (each builds its own table: ``(seq, dim, dim)``
+      matrices vs ``(seq, dim/2)`` angles);
+    * ``dense_apply_ms`` / ``elementwise_apply_ms``: tables built beforehand, only the
+      application is timed: ``R @ x`` per position vs ``x * cos + rotate_pairs(x) * sin``.
+
+    The forms are timed in turn on one CPU thread, ``repeat`` rounds after one warm-up,
+    so a burst of load on the machine hits all of them alike. Also returned: the two ratios,
+    ``max_abs_diff`` between the dense and elementwise results, and the op counts.
+    Timings are noisy: read them as orders of magnitude.
     """
     seq = check_int(seq, "seq", minimum=1)
     repeat = check_int(repeat, "repeat", minimum=1)
+    base = check_real(base, "base", positive=True)
     if isinstance(dims, int):
         dims = (dims,)
     rows = []
@@ -350,18 +357,34 @@ def measure_rope_cost(dims=(64, 128, 256), seq: int = 128, repeat: int = 7,
     for dim in dims:
         dim = check_even_dim(dim, "dims entry")
         x = torch.randn(seq, dim, generator=gen)
-        dense = rope_matrix(x, positions, base)
-        elem = rope_interleaved(x, positions, base)
-        counts = rope_op_counts(dim, seq)
-        d_ms = _median_ms(lambda: rope_matrix(x, positions, base), repeat)
-        e_ms = _median_ms(lambda: rope_interleaved(x, positions, base), repeat)
-        rows.append({
-            "dim": dim,
-            "dense_ms": d_ms,
-            "elementwise_ms": e_ms,
-            "ratio": d_ms / e_ms if e_ms > 0 else float("inf"),
-            "max_abs_diff": float((dense - elem).abs().max()),
-            "dense_ops": counts["dense"]["total"],
-            "elementwise_ops": counts["elementwise"]["total"],
-        })
+        R = torch.stack([rotation_matrix(m, dim, base) for m in range(seq)])  # (seq, dim, dim)
+        ang = angles(positions, dim, base)
+        cos = torch.cos(ang).repeat_interleave(2, dim=-1)                    # (seq, dim)
+        sin = torch.sin(ang).repeat_interleave(2, dim=-1)
+        forms = {
+            "dense_ms": lambda: rope_matrix(x, positions, base),
+            "elementwise_ms": lambda: rope_interleaved(x, positions, base),
+            "dense_apply_ms": lambda: torch.bmm(R, x.unsqueeze(-1)).squeeze(-1),
+            "elementwise_apply_ms": lambda: x * cos + rotate_pairs(x) * sin,
+        }
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # one thread: steadier numbers on a shared machine
+        try:
+            results = {name: fn() for name, fn in forms.items()}  # warm-up, and the outputs to compare
+            times: dict[str, list[float]] = {name: [] for name in forms}
+            for _ in range(repeat):
+                for name, fn in forms.items():
+                    times[name].append(_timed_ms(fn))
+        finally:
+            torch.set_num_threads(threads)
+        row: dict[str, Any] = {"dim": dim}
+        row.update({name: statistics.median(t) for name, t in times.items()})
+        row["ratio"] = row["dense_ms"] / row["elementwise_ms"]
+        row["apply_ratio"] = row["dense_apply_ms"] / row["elementwise_apply_ms"]
+        row["max_abs_diff"] = max(float((results["dense_ms"] - results["elementwise_ms"]).abs().max()),
+                                  float((results["dense_apply_ms"] - results["elementwise_apply_ms"]).abs().max()))
+        counts = rope_op_counts(dim)
+        row["dense_ops"] = counts["dense"]["total"]
+        row["elementwise_ops"] = counts["elementwise"]["total"]
+        rows.append(row)
     return rows

@@ -11,6 +11,7 @@ from . import nb01  # noqa: F401  isort: skip
 from . import nb02  # noqa: F401  isort: skip
 from . import nb03  # noqa: F401  isort: skip
 from . import nb04  # noqa: F401  isort: skip
+from . import nb05  # noqa: F401  isort: skip
 from . import nb06  # noqa: F401  isort: skip
 from . import nb07  # noqa: F401  isort: skip
 from . import nb08  # noqa: F401  isort: skip

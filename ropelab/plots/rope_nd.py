@@ -1,0 +1,330 @@
+"""RoPE in d dimensions as pictures: the block-diagonal rotation, the frequencies, the angle table,
+the long-term decay (远程衰减), and what the dense matrix form costs.
+
+The frequency explorer (:func:`frequency_state`, :func:`draw_frequency`,
+:func:`update_frequency`, :func:`frequency_readout`) is what
+:func:`ropelab.widgets.frequency_widget` redraws on every slider move.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+from matplotlib.patches import Rectangle
+
+from .._validate import check_even_dim, check_int, check_real
+from ..decay import decay_bound, mean_abs_score, rope_op_counts
+from ..rope import DEFAULT_BASE, angles, inv_freq, rotation_matrix
+from ._style import GREY, K_COLOR, PALETTE, Q_COLOR, new_figure, style
+
+__all__ = [
+    "rotation_matrix_figure",
+    "frequencies_figure",
+    "angle_table_figure",
+    "decay_state",
+    "decay_figure",
+    "op_count_figure",
+    "FIGSIZE_FREQ",
+    "frequency_state",
+    "draw_frequency",
+    "update_frequency",
+    "frequency_readout",
+    "frequency_figure",
+]
+
+
+def _fmt_int(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+# ---------------------------------------------------------------------------
+# the block-diagonal rotation
+# ---------------------------------------------------------------------------
+
+def rotation_matrix_figure(positions: Sequence[int] = (1, 5), dim: int = 16, base: float = DEFAULT_BASE):
+    """``R_{Theta,m}`` (``ropelab.rotation_matrix``) drawn as an image, one panel per position."""
+    dim = check_even_dim(dim, "dim")
+    positions = [check_real(p, "positions entry") for p in positions]
+    if not positions:
+        raise ValueError("positions must hold at least one position")
+    fig = new_figure(6.0 * len(positions) + 1.2, 5.8)
+    with style():
+        axes = [fig.add_subplot(1, len(positions), j + 1) for j in range(len(positions))]
+        for ax, m in zip(axes, positions):
+            R = rotation_matrix(m, dim, base).numpy()
+            im = ax.imshow(R, cmap="PuOr_r", vmin=-1, vmax=1, interpolation="nearest")
+            for i in range(dim // 2):
+                ax.add_patch(Rectangle((2 * i - 0.5, 2 * i - 0.5), 2, 2, fill=False, ec="black", lw=1.2))
+            ax.set_title(f"$R_{{\\Theta,m}}$ for m = {m:g}, d = {dim}", fontsize=15)
+            ax.set_xlabel("column j")
+            ax.set_ylabel("row i")
+            ax.set_xticks(range(0, dim, 2))
+            ax.set_yticks(range(0, dim, 2))
+            ax.grid(False)
+        fig.colorbar(im, ax=axes, shrink=0.85, label="entry value")
+        fig.suptitle(f"Block diagonal: {dim // 2} separate 2×2 rotations, zeros everywhere else",
+                     fontsize=16)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# frequencies and the angle table
+# ---------------------------------------------------------------------------
+
+def frequencies_figure(dim: int = 128, bases: Sequence[float] = (DEFAULT_BASE,)):
+    """``theta_i = base^(-2i/d)`` against ``i`` on a log scale, with the wavelengths ``2*pi/theta_i``."""
+    dim = check_even_dim(dim, "dim")
+    fig = new_figure(10.5, 5.2)
+    colors = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"]]
+    with style():
+        ax = fig.add_subplot(1, 1, 1)
+        for j, base in enumerate(bases):
+            base = check_real(base, "bases entry", positive=True)
+            th = inv_freq(dim, base).double().numpy()
+            ax.semilogy(np.arange(dim // 2), th, "o-", ms=3.5, lw=1.8, color=colors[j % len(colors)],
+                        label=f"base = {base:,.0f}")
+        ax.set_xlabel("pair index i")
+        ax.set_ylabel(r"frequency $\theta_i$ (radians per position)")
+        ax.set_title(rf"$\theta_i = \mathrm{{base}}^{{-2i/d}}$, d = {dim}: a straight line on a log scale")
+        sec = ax.secondary_yaxis("right", functions=(lambda t: 2 * np.pi / np.clip(t, 1e-12, None),
+                                                     lambda w: 2 * np.pi / np.clip(w, 1e-12, None)))
+        sec.set_ylabel(r"wavelength $2\pi/\theta_i$ (positions)")
+        ax.legend(loc="upper right", frameon=True, framealpha=0.9)
+        fig.tight_layout()
+    return fig
+
+
+def angle_table_figure(num_positions: int = 256, dim: int = 128, base: float = DEFAULT_BASE):
+    """Heatmap of the angle table ``m * theta_i`` (``ropelab.angles``), wrapped to ``[0, 2*pi)``."""
+    num_positions = check_int(num_positions, "num_positions", minimum=1)
+    table = angles(torch.arange(num_positions), dim, base).double()
+    wrapped = torch.remainder(table, 2 * math.pi).numpy()
+    fig = new_figure(11, 5.6)
+    with style():
+        ax = fig.add_subplot(1, 1, 1)
+        im = ax.imshow(wrapped, aspect="auto", cmap="twilight", vmin=0, vmax=2 * np.pi,
+                       interpolation="nearest", origin="upper")
+        ax.set_xlabel("pair index i (fast → slow)")
+        ax.set_ylabel("position m")
+        ax.set_title(r"Angle table $m\,\theta_i$ mod $2\pi$: early pairs spin, late pairs barely move")
+        ax.grid(False)
+        cb = fig.colorbar(im, ax=ax, ticks=[0, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi])
+        cb.ax.set_yticklabels(["0", "π/2", "π", "3π/2", "2π"])
+        cb.set_label("angle (radians)")
+        fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# long-term decay
+# ---------------------------------------------------------------------------
+
+def decay_state(dim: int = 128, base: float = DEFAULT_BASE, max_distance: int = 1024, step: int = 2,
+                n_samples: int = 1000, correlations: Sequence[float] = (0.0, 0.5, 1.0),
+                seed: int = 0) -> dict[str, Any]:
+    """The numbers behind :func:`decay_figure`: the RoFormer bound and measured ``mean |score|``.
+
+    ``distances = 0, step, 2*step, ... <= max_distance``; ``bound`` is
+    :func:`ropelab.decay.decay_bound`; ``mean_abs[rho]`` is
+    :func:`ropelab.decay.mean_abs_score` for each correlation ``rho``.
+    """
+    dim = check_even_dim(dim, "dim")
+    max_distance = check_int(max_distance, "max_distance", minimum=1)
+    step = check_int(step, "step", minimum=1)
+    distances = torch.arange(0, max_distance + 1, step)
+    return {
+        "dim": dim, "base": check_real(base, "base", positive=True),
+        "distances": distances.numpy(),
+        "bound": decay_bound(distances, dim, base).numpy(),
+        "mean_abs": {float(rho): mean_abs_score(distances, dim, n_samples, rho, base, seed).numpy()
+                     for rho in correlations},
+        "n_samples": n_samples,
+    }
+
+
+def decay_figure(state: Mapping[str, Any]):
+    """Left: the RoFormer relative upper bound. Right: the real average ``|score|`` of random q, k."""
+    r = state["distances"]
+    fig = new_figure(14, 5.4)
+    with style():
+        ax = fig.add_subplot(1, 2, 1)
+        ax.plot(r, state["bound"], color=PALETTE["blue"], lw=1.8)
+        ax.set_xlabel("relative distance |m − n|")
+        ax.set_ylabel(r"relative upper bound  mean$_j\,|S_j|$")
+        ax.set_title(f"RoFormer's upper bound falls with distance (d = {state['dim']})", fontsize=15)
+        ax.set_ylim(bottom=0)
+        ax2 = fig.add_subplot(1, 2, 2)
+        colors = {0.0: GREY, 0.5: PALETTE["orange"], 1.0: PALETTE["green"]}
+        labels = {0.0: "q, k independent", 1.0: "k = q (correlation 1)"}
+        for rho, curve in state["mean_abs"].items():
+            ax2.plot(r, curve, lw=1.8, color=colors.get(rho, PALETTE["purple"]),
+                     label=labels.get(rho, f"correlation(q, k) = {rho:g}"))
+        ax2.set_xlabel("relative distance |m − n|")
+        ax2.set_ylabel(r"average $|q^\top R_{n-m}\, k|$")
+        ax2.set_title(f"Measured over {state['n_samples']} random pairs: decay needs q ≈ k", fontsize=15)
+        ax2.set_ylim(bottom=0)
+        ax2.legend(loc="upper right", frameon=True, framealpha=0.9)
+        fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# the cost of the dense form
+# ---------------------------------------------------------------------------
+
+def op_count_figure(dims: Sequence[int] = (16, 32, 64, 128, 256, 512), rows: Sequence[Mapping[str, Any]] = ()):
+    """Arithmetic per vector, dense vs elementwise (log-log); measured ms next to it if ``rows`` given.
+
+    ``rows`` is what :func:`ropelab.decay.measure_rope_cost` returns.
+    """
+    dims = [check_even_dim(d, "dims entry") for d in dims]
+    dense = [rope_op_counts(d)["dense"]["total"] for d in dims]
+    elem = [rope_op_counts(d)["elementwise"]["total"] for d in dims]
+    ncols = 2 if rows else 1
+    fig = new_figure(7.0 * ncols, 5.2)
+    with style():
+        ax = fig.add_subplot(1, ncols, 1)
+        ax.loglog(dims, dense, "o-", color=PALETTE["vermillion"], lw=2, label=r"dense $R x$: $2d^2 - d$")
+        ax.loglog(dims, elem, "s-", color=PALETTE["green"], lw=2, label=r"elementwise: $3.5\,d$")
+        ax.set_xticks(dims)
+        ax.set_xticklabels([str(d) for d in dims])
+        ax.minorticks_off()
+        ax.set_xlabel("head dimension d")
+        ax.set_ylabel("arithmetic operations per vector")
+        ax.set_title("Counted: the dense form grows like d²", fontsize=15)
+        ax.legend(loc="upper left", frameon=True, framealpha=0.9)
+        if rows:
+            ax2 = fig.add_subplot(1, ncols, 2)
+            d_ = [row["dim"] for row in rows]
+            ax2.loglog(d_, [row["dense_ms"] for row in rows], "o-", color=PALETTE["vermillion"], lw=2,
+                       label="ropelab.rope_matrix")
+            ax2.loglog(d_, [row["elementwise_ms"] for row in rows], "s-", color=PALETTE["green"], lw=2,
+                       label="ropelab.rope_interleaved")
+            ax2.set_xticks(d_)
+            ax2.set_xticklabels([str(d) for d in d_])
+            ax2.minorticks_off()
+            ax2.set_xlabel("head dimension d")
+            ax2.set_ylabel("milliseconds (median)")
+            ax2.set_title("Measured on this machine (noisy)", fontsize=15)
+            ax2.legend(loc="upper left", frameon=True, framealpha=0.9)
+        fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# the frequency explorer (widget)
+# ---------------------------------------------------------------------------
+
+FIGSIZE_FREQ = (13.0, 5.4)
+THETA_YLIM = (3e-7, 2.0)
+DISTANCE_MAX = 4096
+
+
+def _decay_distances() -> np.ndarray:
+    # dense near 0, sparser further out: every distance to 64, then a log-spaced grid
+    far = np.unique(np.round(np.logspace(np.log10(64), np.log10(DISTANCE_MAX), 300)).astype(int))
+    return np.concatenate([np.arange(0, 64), far[far > 63]])
+
+
+_DISTANCES = _decay_distances()
+
+
+def frequency_state(base: float = DEFAULT_BASE, dim: int = 128) -> dict[str, Any]:
+    """Numbers behind the frequency explorer for a given ``base`` and ``dim``.
+
+    Returns ``pair_frac = 2i/d``, ``theta`` (``ropelab.inv_freq``), ``wavelength``,
+    ``distances`` and ``bound``: :func:`ropelab.decay.decay_bound` divided by its value at
+    distance 0, ``(d/2 + 1)/2``, so every curve starts at 1. ``half_distance`` is the first
+    distance where the normalised bound drops below 1/2.
+    """
+    base = check_real(base, "base", positive=True)
+    if base <= 1:
+        raise ValueError(f"base must be > 1 so the frequencies decrease; got {base}")
+    dim = check_even_dim(dim, "dim")
+    theta = inv_freq(dim, base).double().numpy()
+    raw = decay_bound(torch.from_numpy(_DISTANCES), dim, base).numpy()
+    bound = raw / ((dim // 2 + 1) / 2)
+    below = np.nonzero(bound < 0.5)[0]
+    return {
+        "base": base, "dim": dim, "pairs": dim // 2,
+        "pair_frac": np.arange(0, dim, 2) / dim,
+        "theta": theta,
+        "wavelength": 2 * np.pi / theta,
+        "distances": _DISTANCES,
+        "bound": bound,
+        "half_distance": int(_DISTANCES[below[0]]) if len(below) else None,
+        "bound_at_1024": float(bound[np.searchsorted(_DISTANCES, 1024)]),
+    }
+
+
+def _freq_titles(state: Mapping[str, Any]) -> tuple[str, str]:
+    return (f"base = {state['base']:,.0f}, d = {state['dim']}: {state['pairs']} frequencies",
+            "Relative upper bound, 1 at distance 0")
+
+
+def draw_frequency(fig, state: Mapping[str, Any]) -> dict[str, Any]:
+    """Left: ``theta_i`` against ``2i/d`` (log scale). Right: the normalised decay bound."""
+    h: dict[str, Any] = {}
+    ax = fig.add_axes((0.07, 0.14, 0.38, 0.74))
+    h["ax"] = ax
+    ax.set_yscale("log")
+    ax.set_xlim(-0.02, 1.0)
+    ax.set_ylim(*THETA_YLIM)
+    ax.set_xlabel("pair position 2i/d")
+    ax.set_ylabel(r"frequency $\theta_i$ (rad / position)")
+    ref = frequency_state() if (state["base"], state["dim"]) != (DEFAULT_BASE, 128) else state
+    ax.plot(ref["pair_frac"], ref["theta"], color=GREY, lw=1.2, alpha=0.7, label="base 10,000, d = 128")
+    (h["theta"],) = ax.plot(state["pair_frac"], state["theta"], "o-", color=Q_COLOR, ms=3, lw=1.5,
+                            label="current")
+    ax.legend(loc="lower left", fontsize=11, frameon=True, framealpha=0.9)
+    h["title"] = ax.set_title(_freq_titles(state)[0], fontsize=15)
+    ax2 = fig.add_axes((0.56, 0.14, 0.41, 0.74))
+    h["ax2"] = ax2
+    ax2.set_xscale("symlog", linthresh=10, linscale=0.6)
+    ax2.set_xlim(0, DISTANCE_MAX)
+    ax2.set_ylim(0, 1.05)
+    ax2.set_xlabel("relative distance |m − n| (symlog)")
+    ax2.set_ylabel("bound / bound at 0")
+    ax2.plot(ref["distances"], ref["bound"], color=GREY, lw=1.2, alpha=0.7)
+    (h["bound"],) = ax2.plot(state["distances"], state["bound"], color=K_COLOR, lw=2)
+    ax2.axhline(0.5, color=GREY, lw=1, ls="--")
+    x_half = state["half_distance"] if state["half_distance"] is not None else float("nan")
+    (h["half"],) = ax2.plot([x_half], [0.5], "o", color="black", ms=8)
+    ax2.set_title(_freq_titles(state)[1], fontsize=15)
+    return h
+
+
+def update_frequency(h: Mapping[str, Any], state: Mapping[str, Any]) -> None:
+    """Move the artists of :func:`draw_frequency` to a new state (axis limits stay fixed)."""
+    h["theta"].set_data(state["pair_frac"], state["theta"])
+    h["bound"].set_ydata(state["bound"])
+    x_half = state["half_distance"] if state["half_distance"] is not None else float("nan")
+    h["half"].set_data([x_half], [0.5])
+    h["title"].set_text(_freq_titles(state)[0])
+
+
+def frequency_readout(state: Mapping[str, Any]) -> str:
+    """HTML readout: pair count, fastest and slowest frequency and wavelength, where the bound halves."""
+    th, wl = state["theta"], state["wavelength"]
+    half = (f"{state['half_distance']:,}" if state["half_distance"] is not None
+            else f"beyond {DISTANCE_MAX:,}")
+    return (
+        "<div style='font-size:1.25em; font-family:monospace; line-height:1.55'>"
+        f"base = {state['base']:,.0f} &nbsp; d = {state['dim']} &nbsp; pairs d/2 = {state['pairs']}<br>"
+        f"fastest θ<sub>0</sub> = {th[0]:.4g} (wavelength {wl[0]:.2f} positions) &nbsp; "
+        f"slowest θ<sub>{state['pairs'] - 1}</sub> = {th[-1]:.4g} (wavelength {_fmt_int(wl[-1])} positions)<br>"
+        f"bound falls below half of its distance-0 value at distance {half}; "
+        f"at distance 1,024 it is {state['bound_at_1024']:.3f}"
+        "</div>"
+    )
+
+
+def frequency_figure(base: float = DEFAULT_BASE, dim: int = 128):
+    """The frequency explorer as a plain figure (what :func:`frequency_widget` shows at these values)."""
+    state = frequency_state(base, dim)
+    fig = new_figure(*FIGSIZE_FREQ)
+    with style():
+        draw_frequency(fig, state)
+    return fig
