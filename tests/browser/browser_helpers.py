@@ -1,0 +1,404 @@
+"""Helpers for the real-browser tests: Debian's Chromium, driven by Playwright, against local Jupyter servers.
+
+* Servers (JupyterLab, or Voila through ``tools/present.py``) run as subprocesses on a
+  free port of 127.0.0.1, token-less, with a throwaway HOME. ``running_server`` always
+  stops them (and every kernel they started), whatever happens in the test.
+* Every request the page makes to a host other than localhost is aborted and recorded
+  (``PageWatch.blocked``): the lab must work offline.
+* JavaScript errors (uncaught exceptions and console errors) are recorded in
+  ``PageWatch.errors``; tests assert there are none.
+* Screenshots go to ``test-artifacts/browser/`` (git-ignored); a failing test leaves
+  ``FAILED-<test>.png`` there too.
+
+Chromium is looked for at ``/usr/bin/chromium`` (``apt-get install -y chromium``; set
+``ROPELAB_CHROMIUM`` to use another). Without it the browser tests fail when ``CI`` is
+set and are skipped, with the reason, everywhere else.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = Path(os.environ.get("ROPELAB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SERVER_START_TIMEOUT = 120.0  # seconds; a cold start on a busy 2-core machine can be slow
+STEP_TIMEOUT_MS = 90_000  # per Playwright wait
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_browser() -> None:
+    """Fail (in CI) or skip (elsewhere), saying why, when Chromium or Playwright is missing."""
+    problem = None
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        problem = (f"Chromium not found at {CHROMIUM}: install Debian's chromium "
+                   "(sudo apt-get install -y chromium) or set ROPELAB_CHROMIUM")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError as err:
+            problem = f"Playwright is not installed ({err}): pip install -e '.[test]'"
+    if problem:
+        if in_ci():
+            pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
+        pytest.skip(problem)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def throwaway_env(home: Path) -> dict[str, str]:
+    """Environment for a server: a fresh HOME and Jupyter dirs, offline, deterministic."""
+    import matplotlib
+
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
+                "JUPYTERLAB_WORKSPACES_DIR", "IPYTHONDIR", "JUPYTER_PATH", "JUPYTER_TOKEN"):
+        env.pop(var, None)
+    env.update(
+        HOME=str(home),
+        JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+        JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
+        JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(home / ".jupyter/lab/user-settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(home / ".jupyter/lab/workspaces"),
+        IPYTHONDIR=str(home / ".ipython"),
+        # reuse the built font cache instead of rebuilding it (and warning) in every kernel
+        MPLCONFIGDIR=matplotlib.get_cachedir(),
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1",
+        PYTHONHASHSEED="0", PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@dataclass
+class Server:
+    url: str  # base URL, ending in "/"
+    proc: subprocess.Popen
+    log: Path
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def kernel_pids(self) -> list[int]:
+        """Process ids of the kernels this server has running now."""
+        import psutil
+
+        try:
+            children = psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        pids = []
+        for child in children:
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel" in " ".join(child.cmdline()):
+                    pids.append(child.pid)
+        return pids
+
+
+def _wait_ready(server: Server, path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = server.url + path.lstrip("/")
+    last = None
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {server.proc.returncode} before it was ready:\n"
+                               f"{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as err:
+            last = err
+        time.sleep(0.25)
+    raise TimeoutError(f"server not ready at {url} after {timeout:.0f} s ({last}):\n{server.log_tail()}")
+
+
+def stop_server(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGTERM (Jupyter and Voila then shut their kernels down), then SIGKILL what is left.
+
+    Kernels run in their own sessions, so they are looked up (as descendants of the server)
+    before the server goes, and killed afterwards if they outlived it.
+    """
+    import psutil
+
+    try:
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(descendants, timeout=5)
+    for p in alive:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    psutil.wait_procs(alive, timeout=5)
+
+
+@contextlib.contextmanager
+def running_server(cmd: list[str], *, home: Path, cwd: Path, ready_path: str, port: int,
+                   name: str, extra_env: dict[str, str] | None = None,
+                   timeout: float = SERVER_START_TIMEOUT) -> Iterator[Server]:
+    """Start ``cmd`` (a server on 127.0.0.1:``port``), wait until ``ready_path`` answers 200,
+    yield it, and always stop it and its kernels afterwards, even if the body raises."""
+    env = throwaway_env(home)
+    env.update(extra_env or {})
+    log = home / f"{name}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(url=f"http://127.0.0.1:{port}/", proc=proc, log=log)
+    try:
+        _wait_ready(server, ready_path, timeout)
+        yield server
+    finally:
+        stop_server(proc)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):
+            shutil.copyfile(log, ARTIFACTS / f"{name}.log")
+
+
+def record_kernel_memory(server: Server, what: str) -> list[float]:
+    """Append the resident memory (RSS, MiB) of the server's kernels to
+    test-artifacts/browser/kernel-memory.txt; returns the numbers."""
+    import psutil
+
+    rss = []
+    for pid in server.kernel_pids():
+        with contextlib.suppress(psutil.Error):
+            rss.append(psutil.Process(pid).memory_info().rss / 2**20)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(ARTIFACTS / "kernel-memory.txt", "a") as f:
+        f.write(f"{what}: " + ", ".join(f"{r:.0f} MiB" for r in rss) + "\n")
+    return rss
+
+
+def lab_command(port: int, root_dir: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        f"--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--IdentityProvider.token=", "--ServerApp.password=",
+        f"--ServerApp.root_dir={root_dir}",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
+    ]
+
+
+def write_lab_settings(home: Path) -> None:
+    """User settings for the throwaway JupyterLab: never autosave (the notebooks are copies
+    anyway), no news or update pop-ups over the screenshots, and every cell in the DOM
+    (no windowing, so that off-screen outputs can be found and scrolled to)."""
+    settings = home / ".jupyter/lab/user-settings/@jupyterlab"
+    files = {
+        "docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+        "apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                "checkForUpdates": False},
+        "notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    }
+    for rel, value in files.items():
+        path = settings / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+def present_command(notebook: Path, port: int, *extra: str) -> list[str]:
+    return [sys.executable, str(ROOT / "tools" / "present.py"), str(notebook),
+            "--no-browser", "--port", str(port), *extra]
+
+
+# --------------------------------------------------------------------------- browser
+
+
+@dataclass
+class PageWatch:
+    """What a page did that a test may want to assert on."""
+    blocked: list[str] = field(default_factory=list)   # non-localhost requests, aborted
+    errors: list[str] = field(default_factory=list)    # uncaught exceptions, console errors
+    console: list[str] = field(default_factory=list)   # every console message, for the report
+
+    def js_errors(self, ignore: tuple[str, ...] = ()) -> list[str]:
+        """Errors, minus those matching one of the ``ignore`` regexes (each must be justified)."""
+        return [e for e in self.errors if not any(re.search(p, e) for p in ignore)]
+
+
+def is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in ("data", "blob", "about"):
+        return True
+    return parsed.hostname in LOCAL_HOSTS
+
+
+def screenshot(pg, name: str, locator=None) -> Path:
+    """Save a screenshot (of ``locator`` or the whole page) as test-artifacts/browser/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if locator is not None:
+        locator.screenshot(path=str(path))
+    else:
+        pg.screenshot(path=str(path), full_page=False)
+    return path
+
+
+# --------------------------------------------------------------------------- widgets on a page
+# An ropelab widget (ropelab.widgets._core.InteractiveFigure) is a VBox holding
+# [a box of controls, the figure as <img class="widget-image">, the HTML readout].
+
+NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?")
+ERROR_TEXT = "Error displaying widget"
+
+
+def figure_widgets(pg):
+    """Every ropelab InteractiveFigure view on the page."""
+    return pg.locator("div.widget-vbox:has(> img.widget-image)")
+
+
+def figure_widget_with(pg, label: str):
+    """The InteractiveFigure that has a control labelled exactly ``label``."""
+    return figure_widgets(pg).filter(has=pg.locator(f'.widget-label:text-is("{label}")')).first
+
+
+def control(box, label: str):
+    """The slider/checkbox of ``box`` whose description is exactly ``label``."""
+    return box.locator(".widget-inline-hbox").filter(
+        has=box.page.locator(f'.widget-label:text-is("{label}")')).first
+
+
+def readout_of(box):
+    return box.locator("xpath=./div[contains(@class, 'widget-html')]").last
+
+
+def numbers(text: str) -> list[float]:
+    """Every decimal number in ``text`` (the typographic minus counts as a sign)."""
+    return [float(s.replace("−", "-")) for s in NUMBER.findall(text)]
+
+
+def slider_value(slider) -> float:
+    """The value a slider shows in its own readout."""
+    text = slider.locator(".widget-readout").inner_text().strip()
+    return float(text.replace("−", "-"))
+
+
+@dataclass
+class WidgetSnapshot:
+    src: str          # the <img> src (a blob: URL, new for every new PNG)
+    png: bytes        # what the <img> looks like on screen
+    readout: str      # the readout's text
+
+    def changed_from(self, other: "WidgetSnapshot") -> list[str]:
+        return [name for name in ("src", "png", "readout") if getattr(self, name) != getattr(other, name)]
+
+
+def snapshot(box) -> WidgetSnapshot:
+    img = box.locator("xpath=./img[contains(@class, 'widget-image')]").first
+    img.scroll_into_view_if_needed()
+    return WidgetSnapshot(src=img.get_attribute("src") or "", png=img.screenshot(),
+                          readout=readout_of(box).inner_text())
+
+
+def wait_for_change(box, before: WidgetSnapshot, timeout: float = 30.0) -> WidgetSnapshot:
+    """Poll until the figure (src and pixels) and the readout all differ from ``before``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = snapshot(box)
+        if len(now.changed_from(before)) == 3 or time.monotonic() > deadline:
+            return now
+        box.page.wait_for_timeout(200)
+
+
+def press_slider(slider, key: str = "ArrowRight", times: int = 1) -> None:
+    """Move a slider with the keyboard: focus its handle and press ``key``."""
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+        slider.page.wait_for_timeout(30)
+
+
+def drag_slider(slider, dx: float) -> None:
+    """Drag a slider's handle ``dx`` pixels to the right (negative: left) with the mouse."""
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    assert box is not None, "slider handle is not visible"
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    mouse = slider.page.mouse
+    mouse.move(x, y)
+    mouse.down()
+    mouse.move(x + dx, y, steps=12)
+    mouse.up()
+
+
+def wait_for_value(slider, predicate, timeout: float = 15.0) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = slider_value(slider)
+        if predicate(value) or time.monotonic() > deadline:
+            return value
+        slider.page.wait_for_timeout(100)
+
+
+def settled(*sliders, quiet: float = 1.0, timeout: float = 20.0) -> tuple[float, ...]:
+    """The sliders' values once none has changed for ``quiet`` seconds (the kernel's echo
+    of a drag, and any correction it makes, have arrived)."""
+    deadline = time.monotonic() + timeout
+    last = tuple(slider_value(s) for s in sliders)
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        sliders[0].page.wait_for_timeout(150)
+        now = tuple(slider_value(s) for s in sliders)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return last
+
+
+def assert_page_clean(pg, watch: PageWatch, where: str) -> None:
+    """No "Error displaying widget", no uncaught JavaScript error, no console error."""
+    assert pg.get_by_text(ERROR_TEXT).count() == 0, f"{where}: the page shows {ERROR_TEXT!r}"
+    assert not watch.js_errors(), f"{where}: JavaScript errors: {watch.js_errors()}"
