@@ -220,7 +220,7 @@ def frequency_scaling_figure(factor: float = 4.0, dim: int = 128, base: float = 
         ax2.set_ylabel("angle at the last position (rad)")
         ax2.set_title(f"Angle per pair at position {target_len - 1}")
         ax2.legend(loc="lower left", frameon=False, fontsize=11, ncol=2)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.22)
     return fig
 
 
@@ -252,7 +252,7 @@ def unseen_angles_figure(factor: float = 4.0, target_len: int | None = None, dim
         axes[0].legend(loc="lower left", frameon=False, fontsize=11)
         fig.suptitle(f"Trained on {train_len} tokens, run on {target_len}: which pairs leave their trained range?",
                      fontsize=16)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.08, top=0.88, wspace=0.06, hspace=0.25)
     return fig
 
 
@@ -295,12 +295,12 @@ def precision_figure(dim: int = 128, base: float = DEFAULT_BASE, max_position: i
         own = (torch.remainder(own + math.pi, 2 * math.pi) - math.pi).abs().amax(-1).numpy()
         ax1.plot(pos.numpy(), worst_so_far(own), color=DTYPE_COLORS["float32"], lw=2.5,
                  label="float32 table (vs float64)")
-        ax1.legend(loc="lower left", frameon=False)
+        ax1.legend(loc="lower right", frameon=False)
         ax1.axhline(math.pi, color=GREY, ls="--", lw=1)
         ax1.text(pos[0].item(), math.pi * 1.3, "π: direction lost", fontsize=12, color=GREY)
         ax1.set_xscale("log")
         ax1.set_yscale("log")
-        ax1.set_ylim(1e-5, 20)
+        ax1.set_ylim(1e-7, 30)
         ax1.set_xlabel("position m")
         ax1.set_ylabel("worst angle error up to m (rad, mod 2π)")
         ax1.set_title("A low-precision angle table loses the angle")
@@ -315,7 +315,7 @@ def precision_figure(dim: int = 128, base: float = DEFAULT_BASE, max_position: i
         ax2.set_ylabel("attention score q·k")
         ax2.set_title(f"Same distance {distance}, so the score should be constant")
         ax2.legend(loc="lower left", frameon=False)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.22)
     return fig
 
 
@@ -340,7 +340,7 @@ def collapse_figure(start: int = 65280, stop: int = 65536, dim: int = 128, base:
         ax.set_ylabel(f"angle of pair {pair} (rad)")
         ax.set_title(f"{stop - start} positions, far fewer distinct rotations in low precision")
         ax.legend(loc="upper left", frameon=False)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9)
     return fig
 
 
@@ -362,6 +362,6 @@ def position_error_figure(errors: Mapping[str, Any], title: str, ylabel: str = "
         ax.set_xlabel("position")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-        ax.legend(loc="upper left", frameon=False)
-        fig.tight_layout()
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.1), frameon=True, framealpha=0.9)
+        fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9)
     return fig
