@@ -35,8 +35,9 @@ counted rather than estimated.
 """
 from __future__ import annotations
 
-import math
+import statistics
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -53,6 +54,7 @@ __all__ = [
     "cache_info",
     "memory_traffic",
     "Traffic",
+    "measure",
 ]
 
 #: Target size in bytes of one block of ``x`` (float32 equivalent). About half of a
@@ -451,3 +453,40 @@ def memory_traffic(fn: Callable, *args, **kwargs) -> tuple[object, Traffic]:
     with _Counter():
         result = fn(*args, **kwargs)
     return result, traffic
+
+
+# ---------------------------------------------------------------------------
+# timing
+# ---------------------------------------------------------------------------
+
+def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | None = None) -> dict:
+    """Median wall time in seconds of each function in ``fns`` (``{name: fn}``), timed in alternation.
+
+    Every round runs each function once, in a rotating order, so that a slow moment of
+    a shared machine hits all of them alike; the median over ``rounds`` ignores the
+    outliers. ``sync`` (e.g. ``torch.cuda.synchronize``) is called before and after
+    each run on asynchronous devices. Results are dropped before the next run, so each
+    run allocates its output afresh, as real code does. Compare medians *within* one
+    call; absolute times differ from machine to machine and run to run.
+    """
+    if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
+        raise TypeError("fns must be a non-empty dict {name: function of no arguments}")
+    rounds = check_int(rounds, "rounds", minimum=1)
+    warmup = check_int(warmup, "warmup", minimum=0)
+    names = list(fns)
+    for _ in range(warmup):
+        for n in names:
+            fns[n]()
+    times: dict = {n: [] for n in names}
+    for r in range(rounds):
+        for j in range(len(names)):
+            n = names[(j + r) % len(names)]
+            if sync is not None:
+                sync()
+            t0 = time.perf_counter()
+            result = fns[n]()
+            if sync is not None:
+                sync()
+            times[n].append(time.perf_counter() - t0)
+            del result
+    return {n: statistics.median(times[n]) for n in names}
