@@ -32,9 +32,9 @@ import torch
 from ._validate import as_positions, check_even_dim, check_int, check_real, check_tensor, shape_str
 from .rope import (
     DEFAULT_BASE,
+    _inv_freq,
     angles,
     apply_rope,
-    inv_freq,
     rope_from_angles,
     rope_interleaved,
     rope_matrix,
@@ -84,8 +84,9 @@ def _check_qk(q, k) -> tuple[torch.Tensor, torch.Tensor, torch.dtype]:
 def _freqs(dim: int, base, freqs, dtype: torch.dtype) -> torch.Tensor:
     """The frequencies theta_i: ``inv_freq(dim, base)`` unless ``freqs`` (``(dim // 2,)``) is given."""
     if freqs is None:
+        # the same expression as ropelab.inv_freq, evaluated in the compute dtype (as apply_rope does)
         base = check_real(base, "base", positive=True)
-        return inv_freq(dim, base).to(dtype)
+        return _inv_freq(dim, base, dtype)
     freqs = check_tensor(freqs, "freqs", floating=True, ndim=1, shape_hint=f"(dim // 2,) = ({dim // 2},)")
     if freqs.shape[0] != dim // 2:
         raise ValueError(
@@ -234,7 +235,7 @@ def partial_sums(distance, dim: int, base: float = DEFAULT_BASE, freqs=None) -> 
     """
     dim = check_even_dim(dim, "dim")
     r, _ = _distances(distance)
-    f = _freqs(dim, base, freqs, torch.float32).to(torch.float64)
+    f = _freqs(dim, base, freqs, torch.float64)
     ang = torch.outer(r, f)
     return torch.polar(torch.ones_like(ang), ang).cumsum(-1)
 

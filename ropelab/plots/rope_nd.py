@@ -199,16 +199,21 @@ def op_count_figure(dims: Sequence[int] = (16, 32, 64, 128, 256, 512), rows: Seq
             ax2 = fig.add_subplot(1, ncols, 2)
             d_ = [row["dim"] for row in rows]
             ax2.loglog(d_, [row["dense_ms"] for row in rows], "o-", color=PALETTE["vermillion"], lw=2,
-                       label="ropelab.rope_matrix")
+                       label="dense, full call (rope_matrix)")
             ax2.loglog(d_, [row["elementwise_ms"] for row in rows], "s-", color=PALETTE["green"], lw=2,
-                       label="ropelab.rope_interleaved")
+                       label="elementwise, full call (rope_interleaved)")
+            if "dense_apply_ms" in rows[0]:
+                ax2.loglog(d_, [row["dense_apply_ms"] for row in rows], "o--", color=PALETTE["vermillion"],
+                           lw=1.5, alpha=0.7, label="dense, tables prebuilt")
+                ax2.loglog(d_, [row["elementwise_apply_ms"] for row in rows], "s--", color=PALETTE["green"],
+                           lw=1.5, alpha=0.7, label="elementwise, tables prebuilt")
             ax2.set_xticks(d_)
             ax2.set_xticklabels([str(d) for d in d_])
             ax2.minorticks_off()
             ax2.set_xlabel("head dimension d")
             ax2.set_ylabel("milliseconds (median)")
             ax2.set_title("Measured on this machine (noisy)", fontsize=15)
-            ax2.legend(loc="upper left", frameon=True, framealpha=0.9)
+            ax2.legend(loc="upper left", fontsize=10.5, frameon=True, framealpha=0.9)
         fig.tight_layout()
     return fig
 
