@@ -260,7 +260,7 @@ def frequency_state(base: float = DEFAULT_BASE, dim: int = 128) -> dict[str, Any
         "distances": _DISTANCES,
         "bound": bound,
         "half_distance": int(_DISTANCES[below[0]]) if len(below) else None,
-        "bound_at_1024": float(bound[np.searchsorted(_DISTANCES, 1024)]),
+        "bound_at_1024": float(decay_bound(1024, dim, base)) / ((dim // 2 + 1) / 2),
     }
 
 
