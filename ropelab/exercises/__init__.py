@@ -15,5 +15,6 @@ from . import nb05  # noqa: F401  isort: skip
 from . import nb06  # noqa: F401  isort: skip
 from . import nb07  # noqa: F401  isort: skip
 from . import nb08  # noqa: F401  isort: skip
+from . import nb09  # noqa: F401  isort: skip
 
 __all__ = ["CheckResult", "Exercise", "check", "get_exercise", "list_exercises", "register"]
