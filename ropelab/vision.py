@@ -150,13 +150,32 @@ def axial_relative_score(q, k, drow, dcol, base: float = VISION_BASE, split: str
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"q and k must have the same last dimension dim; got {q.shape[-1]} and {k.shape[-1]}")
     dim = _check_dim4(q.shape[-1])
-    dr, dc = torch.broadcast_tensors(torch.as_tensor(drow), torch.as_tensor(dcol))
+    dr, dc = _offset(drow, "drow"), _offset(dcol, "dcol")
+    try:
+        dr, dc = torch.broadcast_tensors(dr, dc)
+    except RuntimeError:
+        raise ValueError(f"drow and dcol must broadcast together; got shapes {shape_str(dr)} and {shape_str(dc)}") from None
     offsets = torch.stack((-dr.reshape(-1), -dc.reshape(-1)), dim=-1)
     dtype = torch.float64 if torch.float64 in (q.dtype, k.dtype) else torch.float32
     kk = k.to(dtype).unsqueeze(-2).expand(*k.shape[:-1], offsets.shape[0], dim)
     rotated = axial_rope(kk, offsets, base, layout, split)            # (..., n_offsets, dim)
     scores = (q.to(dtype).unsqueeze(-2) * rotated).sum(-1)
     return scores.reshape(tuple(scores.shape[:-1]) + tuple(dr.shape))
+
+
+def _offset(value, name: str) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        t = value
+    else:
+        try:
+            t = torch.as_tensor(value)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"{name} must be a number or a tensor of numbers; got {type(value).__name__}") from None
+    if t.dtype == torch.bool or t.is_complex():
+        raise TypeError(f"{name} must hold integer or real numbers; got dtype {t.dtype}")
+    if t.dtype.is_floating_point and not torch.isfinite(t).all():
+        raise ValueError(f"{name} must be finite; got a NaN or infinite entry")
+    return t
 
 
 def score_map(q, k, rows: int, cols: int, index: int, base: float = VISION_BASE, mode: str = "axial",

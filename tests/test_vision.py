@@ -166,6 +166,9 @@ def test_dtype_is_kept_and_angles_are_float32():
     (lambda: vision.score_map(torch.randn(6, 8), torch.randn(6, 8), 3, 3, 0), ValueError, ["rows * cols = 9"]),
     (lambda: vision.score_map(torch.randn(6, 8), torch.randn(6, 8), 2, 3, 0, mode="2d"), ValueError, ["mode"]),
     (lambda: vision.axial_relative_score(torch.randn(8), torch.randn(12), 1, 1), ValueError, ["same last"]),
+    (lambda: vision.axial_relative_score(torch.randn(8), torch.randn(8), "1", 1), TypeError, ["drow"]),
+    (lambda: vision.axial_relative_score(torch.randn(8), torch.randn(8), torch.zeros(3), torch.zeros(4)),
+     ValueError, ["broadcast"]),
 ])
 def test_errors_are_clear(call, exc, words):
     with pytest.raises(exc) as info:

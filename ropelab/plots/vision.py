@@ -110,6 +110,9 @@ def score_maps_figure(rows: int = 14, cols: int = 14, dim: int = 64, query: Sequ
 def translation_figure(rows: int = 10, cols: int = 10, dim: int = 64, queries: Sequence[Sequence[int]] = ((2, 3), (6, 7)),
                        base: float = VISION_BASE, seed: int = 0):
     """Axial score maps for two query patches, and the one function of (drow, dcol) both are cut from."""
+    for r, c in queries:
+        if not (0 <= check_int(r, "query row") < rows and 0 <= check_int(c, "query col") < cols):
+            raise ValueError(f"every query must be a (row, col) inside the {rows} x {cols} grid; got {(r, c)}")
     feats = same_content(rows, cols, dim, seed)
     v = feats[0]
     # offsets key - query, so each map is an upright crop of this picture
