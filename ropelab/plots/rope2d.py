@@ -30,7 +30,7 @@ __all__ = [
     "score_tables_figure",
 ]
 
-FIGSIZE_2D = (13.0, 6.6)
+FIGSIZE_2D = (12.0, 5.8)
 DEFAULT_Q = (1.0, 0.35)
 DEFAULT_K = (0.45, 0.95)
 R_MAX = 20          # the relative-position axis runs over [-R_MAX, R_MAX]
@@ -119,7 +119,7 @@ def _titles(state: Mapping[str, Any]) -> tuple[str, str]:
 
 def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     """Left: q rotated to position m and k rotated to n. Right: the score against ``m - n``."""
-    ax = fig.add_axes((0.06, 0.26, 0.36, 0.66))
+    ax = fig.add_axes((0.06, 0.25, 0.36, 0.67))
     lim = 1.45 * max(state["norm_q"], state["norm_k"], 0.5)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
@@ -150,7 +150,7 @@ def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=11, frameon=False)
     h["title"] = ax.set_title(_titles(state)[0], fontsize=15)
 
-    ax2 = fig.add_axes((0.53, 0.26, 0.44, 0.66))
+    ax2 = fig.add_axes((0.53, 0.25, 0.44, 0.67))
     h["ax2"] = ax2
     bound = 1.15 * state["norm_q"] * state["norm_k"]
     ax2.set_xlim(-R_MAX, R_MAX)
