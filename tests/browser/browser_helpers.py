@@ -206,13 +206,17 @@ def record_kernel_memory(server: Server, what: str) -> list[float]:
     test-artifacts/browser/kernel-memory.txt; returns the numbers."""
     import psutil
 
+    server_rss = float("nan")
     rss = []
     for pid in server.kernel_pids():
         with contextlib.suppress(psutil.Error):
             rss.append(psutil.Process(pid).memory_info().rss / 2**20)
+    with contextlib.suppress(psutil.Error):
+        server_rss = psutil.Process(server.proc.pid).memory_info().rss / 2**20
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / "kernel-memory.txt", "a") as f:
-        f.write(f"{what}: " + ", ".join(f"{r:.0f} MiB" for r in rss) + "\n")
+        f.write(f"{what}: kernel RSS " + ", ".join(f"{r:.0f} MiB" for r in rss)
+                + f"; server RSS {server_rss:.0f} MiB\n")
     return rss
 
 

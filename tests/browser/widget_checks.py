@@ -13,9 +13,23 @@ import math
 from browser_helpers import (control, drag_slider, figure_widget_with, figure_widgets, numbers, press_slider,
                              screenshot, settled, slider_value, snapshot, wait_for_change, wait_for_value)
 
-# Notebooks with widgets, and the check for each kind of widget they hold
-# (keyed by the label of a control that only that widget has).
+# The notebooks whose widgets are checked in JupyterLab (the rotation and 2-D RoPE widgets)...
 TARGETS = ["00_start_here.ipynb", "03_euler_formula.ipynb", "04_rope_2d.ipynb"]
+
+
+def widget_notebooks() -> list[str]:
+    """... and every notebook with a stored widget output, checked in presentation mode."""
+    import nbformat
+
+    from browser_helpers import NOTEBOOKS
+
+    found = set(TARGETS)
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        if any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+               for cell in nb.cells for out in cell.get("outputs", [])):
+            found.add(path.name)
+    return sorted(found)
 
 
 def _has(nums: list[float], value: float, tol: float) -> bool:
