@@ -33,7 +33,7 @@ class Rope2DWidget(InteractiveFigure):
 
     _syncing = False
 
-    def _on_change(self, change=None) -> None:
+    def on_control_change(self, change=None) -> None:
         if self._syncing:
             return
         owner = change["owner"] if change else None
