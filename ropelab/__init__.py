@@ -3,7 +3,8 @@
 The core RoPE functions are available at the top level (``ropelab.apply_rope``).
 The other modules load on first use: ``ropelab.plots`` (figures), ``ropelab.widgets``
 (sliders), ``ropelab.exercises`` (checks), ``ropelab.tensors``, ``ropelab.attention``,
-``ropelab.llama``, ``ropelab.internlm``, ``ropelab.scaling``, ``ropelab.vision``.
+``ropelab.decay``, ``ropelab.llama``, ``ropelab.internlm``, ``ropelab.scaling``,
+``ropelab.vision``, ``ropelab.fast``, ``ropelab.hf`` (side-by-side with transformers).
 """
 import importlib as _importlib
 
@@ -15,7 +16,7 @@ from .utils import seed, show_shape
 __version__ = "0.1.0"
 
 _SUBMODULES = ("plots", "widgets", "exercises", "tensors", "attention", "llama", "internlm",
-               "scaling", "vision", "fast", "utils", "decay")
+               "scaling", "vision", "fast", "utils", "decay", "hf")
 
 __all__ = list(_rope_all) + ["seed", "show_shape"]
 
