@@ -10,18 +10,21 @@ one read and one write without a compile step:
 * **interleaved layout** (pairs ``(2i, 2i+1)``): ``x`` viewed as complex numbers
   ``(..., seq, dim/2)`` times ``e^{i m theta}`` is a single fused elementwise
   pass, written straight into the output with ``out=``.
-* **half layout** (pairs ``(i, i + dim/2)``): three elementwise operations
-  (``out = x * cos``, then two ``addcmul_`` for the ``-x2 * sin`` and ``x1 * sin``
-  terms) on one block of ``x`` at a time. A block is small enough (``BLOCK_BYTES``)
-  to stay in the CPU cache, so the second and third operations re-read cache, not
-  memory: memory sees one read of ``x`` and one write of the output.
-* **float16 / bfloat16**: each block is first converted into a small float32
-  buffer (the arithmetic stays in float32, as everywhere in ropelab), rotated
-  there, and rounded once into the output.
+* **half layout** (pairs ``(i, i + dim/2)``): the two members of a pair are not
+  neighbours, so no complex view exists. Two passes instead: ``out = x * cat(cos, cos)``,
+  then one ``addcmul_`` that adds the ``sin`` terms through two strided views of the
+  same memory (see :func:`_half_into`). No temporary tensor is ever allocated.
+* Each PyTorch operation on a large tensor is one parallel region: the threads
+  split the work and wait for each other at its end. So the fast paths use as few
+  operations as possible on the whole tensor, rather than many operations on
+  cache-sized blocks: on a busy machine every extra wait can cost a scheduler time
+  slice, far more than the cache saves.
+* **float16 / bfloat16** (and pairs that are not adjacent in memory): blocks of
+  about ``BLOCK_BYTES`` are copied into a float32 buffer (the arithmetic stays in
+  float32, as everywhere in ropelab), rotated there, and rounded once into the output.
 * The ``cos``/``sin`` (or ``e^{i m theta}``) table is built in the compute dtype
   and kept in a small cache keyed by the positions' values, ``dim``, ``base``,
   dtype and device, so a model that calls RoPE in every layer builds it once.
-  Sliced per block, the table rows a block needs stay in cache too.
 
 Results equal the reference forms (:func:`ropelab.rope_complex`,
 :func:`ropelab.rope_half`) to within a few float32 roundings. Inputs that need
@@ -57,10 +60,11 @@ __all__ = [
     "measure",
 ]
 
-#: Target size in bytes of one block of ``x`` (float32 equivalent). About half of a
-#: core's L2 cache: the block of ``x``, the block of the output and the table rows
-#: the block needs fit in L2 together.
-BLOCK_BYTES = 1 << 20
+#: Size in bytes of the float32 buffer a block of a float16 / bfloat16 input is
+#: converted into (the block is rotated there and rounded once into the output).
+#: Small enough for the buffers to stay in the CPU's cache, large enough that the
+#: per-operation overhead stays small.
+BLOCK_BYTES = 4 << 20
 
 _CACHE_SIZE = 8
 
@@ -77,6 +81,8 @@ class _Tables:
         self.sin = torch.sin(ang)
         self._cos_full: torch.Tensor | None = None
         self._rot: torch.Tensor | None = None
+        self._sin_pairs: torch.Tensor | None = None
+        self._sin_edges: torch.Tensor | None = None
 
     @property
     def cos_full(self) -> torch.Tensor:
@@ -92,9 +98,23 @@ class _Tables:
             self._rot = torch.complex(self.cos, self.sin)
         return self._rot
 
+    @property
+    def sin_pairs(self) -> torch.Tensor:
+        """``(seq - 1, 2, dim // 2)``: row ``t`` holds ``sin[t]`` and ``-sin[t + 1]`` (see :func:`_half_into`)."""
+        if self._sin_pairs is None:
+            self._sin_pairs = torch.stack((self.sin[:-1], -self.sin[1:]), dim=1)
+        return self._sin_pairs
+
+    @property
+    def sin_edges(self) -> torch.Tensor:
+        """``(2, dim // 2)``: ``-sin`` of the first row and ``sin`` of the last (see :func:`_half_into`)."""
+        if self._sin_edges is None:
+            self._sin_edges = torch.stack((-self.sin[0], self.sin[-1]))
+        return self._sin_edges
+
     def nbytes(self) -> int:
         total = 0
-        for t in (self.cos, self.sin, self._cos_full, self._rot):
+        for t in (self.cos, self.sin, self._cos_full, self._rot, self._sin_pairs, self._sin_edges):
             if t is not None:
                 total += t.numel() * t.element_size()
         return total
@@ -202,25 +222,83 @@ def _blocks(x: torch.Tensor, target: int) -> Iterator[tuple[slice, ...]]:
 
 def _complex_ok(t: torch.Tensor) -> bool:
     """Can ``t`` (real, ``(..., dim)``) be viewed as complex pairs along its last dim?"""
-    if t.stride(-1) != 1 or t.storage_offset() % 2:
+    st = t.stride()
+    if st[-1] != 1 or t.storage_offset() % 2:
         return False
-    return all(s % 2 == 0 for d, s in enumerate(t.stride()[:-1]) if t.shape[d] > 1)
+    if t.is_contiguous():
+        return True  # strides are multiples of dim, which is even
+    return all(s % 2 == 0 for d, s in enumerate(st[:-1]) if t.shape[d] > 1)
 
 
 def _as_complex(t: torch.Tensor) -> torch.Tensor:
-    return torch.view_as_complex(t.unflatten(-1, (t.shape[-1] // 2, 2)))
+    return torch.view_as_complex(t.view(*t.shape[:-1], t.shape[-1] // 2, 2) if t.is_contiguous()
+                                 else t.unflatten(-1, (t.shape[-1] // 2, 2)))
 
 
 # ---------------------------------------------------------------------------
 # the kernels (x already validated; out preallocated)
 # ---------------------------------------------------------------------------
 
-def _half_into(xb: torch.Tensor, ob: torch.Tensor, cos_full: torch.Tensor, sin: torch.Tensor) -> None:
-    """``ob = x * cat(cos, cos) + rotate_half(x) * cat(sin, sin)`` in three in-place passes."""
+def _half_into(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice) -> None:
+    """``ob = x * cat(cos, cos) + rotate_half(x) * cat(sin, sin)`` for a block (table rows ``rows``).
+
+    Two passes instead of five: ``ob = x * cat(cos, cos)``, then one ``addcmul_`` adds
+    ``x1[t] * sin[t]`` to the second half of row ``t`` and ``-x2[t+1] * sin[t+1]`` to the
+    first half of row ``t + 1``. In memory, "second half of row t, first half of row t + 1"
+    is one strided view of ``ob`` (start ``h`` elements in, steps of ``h`` then of a row),
+    and the x values they need, "first half of row t, second half of row t + 1", are
+    another; the matching table ``sin_pairs`` holds ``sin[t]`` and ``-sin[t + 1]``. A
+    small ``addcmul_`` finishes the first half of the first row and the second half of
+    the last one, through a view that jumps from the one to the other.
+    Needs an output whose rows lie more than ``dim/2`` elements apart (checked by the caller).
+    """
+    d = xb.shape[-1]
+    h = d // 2
+    seq = xb.shape[-2]
+    if rows == slice(None):
+        cos_full, sin, pairs, start = tables.cos_full, tables.sin, tables.sin_pairs, 0
+    else:
+        start = rows.start or 0
+        cos_full, sin = tables.cos_full[rows], tables.sin[rows]
+        pairs = tables.sin_pairs[start:start + seq - 1]
+    torch.mul(xb, cos_full, out=ob)                          # (x1 cos, x2 cos) on every row
+    if seq > 1:
+        lead = list(xb.shape[:-2])
+        xs, os_ = list(xb.stride()), list(ob.stride())
+        sx, dx, so, do = xs[-2], xs[-1], os_[-2], os_[-1]
+        # [row t, j, i]: j = 0 -> x1[t, i] / ob2[t, i];  j = 1 -> x2[t+1, i] / ob1[t+1, i]
+        xv = xb.as_strided(lead + [seq - 1, 2, h], xs[:-2] + [sx, sx + h * dx, dx], xb.storage_offset())
+        ov = ob.as_strided(lead + [seq - 1, 2, h], os_[:-2] + [so, so - h * do, do], ob.storage_offset() + h * do)
+        ov.addcmul_(xv, pairs)
+    # the two half rows left: x1 cos - x2 sin in the first row, x2 cos + x1 sin in the last;
+    # as one strided view when the rows are far enough apart, else one operation each
+    lead = list(xb.shape[:-2])
+    xs, os_ = list(xb.stride()), list(ob.stride())
+    jump_x = (seq - 1) * xs[-2] - h * xs[-1]
+    if seq > 1 and jump_x > 0:
+        xe = xb.as_strided(lead + [2, h], xs[:-2] + [jump_x, xs[-1]], xb.storage_offset() + h * xs[-1])
+        oe = ob.as_strided(lead + [2, h], os_[:-2] + [(seq - 1) * os_[-2] + h * os_[-1], os_[-1]],
+                           ob.storage_offset())
+        edges = tables.sin_edges if rows == slice(None) else torch.stack((-sin[0], sin[seq - 1]))
+        oe.addcmul_(xe, edges)
+    else:
+        ob.select(-2, 0).narrow(-1, 0, h).addcmul_(xb.select(-2, 0).narrow(-1, h, h), sin[0], value=-1.0)
+        ob.select(-2, seq - 1).narrow(-1, h, h).addcmul_(xb.select(-2, seq - 1).narrow(-1, 0, h), sin[seq - 1])
+
+
+def _half_into_3(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice) -> None:
+    """The same in three passes over halves, for outputs whose rows overlap the trick above."""
     h = xb.shape[-1] // 2
-    torch.mul(xb, cos_full, out=ob)                        # (x1 cos, x2 cos)
+    sin = tables.sin[rows]
+    torch.mul(xb, tables.cos_full[rows], out=ob)           # (x1 cos, x2 cos)
     ob[..., :h].addcmul_(xb[..., h:], sin, value=-1.0)     # x1 cos - x2 sin
     ob[..., h:].addcmul_(xb[..., :h], sin)                 # x2 cos + x1 sin
+
+
+def _two_pass_ok(x: torch.Tensor, out: torch.Tensor) -> bool:
+    """Can :func:`_half_into` address ``x`` and ``out`` with non-negative strides?"""
+    h = x.shape[-1] // 2
+    return min(x.stride()) >= 0 and min(out.stride()) >= 0 and out.stride(-2) - h * out.stride(-1) > 0
 
 
 _scratch = threading.local()
@@ -235,30 +313,38 @@ def _scratch_buffer(slot: int, numel: int, dtype: torch.dtype, device: torch.dev
     buf = bufs.get(key)
     if buf is None or buf.numel() < numel:
         buf = torch.empty(numel, dtype=dtype, device=device)
-        if device.type == "cpu" and numel * buf.element_size() <= 4 * BLOCK_BYTES:
+        if device.type == "cpu" and numel * buf.element_size() <= 2 * BLOCK_BYTES:
             bufs[key] = buf  # keep block-sized buffers only
     return buf[:numel]
 
 
 def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: str,
-                 target: int | None) -> None:
-    """Write RoPE of ``x`` into ``out`` (same shape), in blocks of about ``target`` elements."""
+                 target: int | None | str = "auto") -> None:
+    """Write RoPE of ``x`` into ``out`` (same shape).
+
+    float32 / float64 run as whole-tensor passes (one for the interleaved layout, two for
+    the half layout); other dtypes and layouts are staged block by block, ``target``
+    elements at a time (``None``: one block; ``"auto"``: about ``BLOCK_BYTES`` on the CPU).
+    """
     cdtype = tables.cos.dtype
-    whole = tuple([slice(None)] * (x.ndim - 1))
+    whole = slice(None)
     if x.dtype == cdtype:
         if layout == "interleaved" and _complex_ok(x) and _complex_ok(out):
-            # one fused pass: nothing to keep in cache between operations, so no blocks
             torch.mul(_as_complex(x), tables.rot, out=_as_complex(out))
             return
         if layout == "half":
-            cos_full, sin = tables.cos_full, tables.sin
-            for b in ([whole] if target is None else _blocks(x, target)):
-                _half_into(x[b], out[b], cos_full[b[-1]], sin[b[-1]])
+            if _two_pass_ok(x, out):
+                _half_into(x, out, tables, whole)
+            else:
+                _half_into_3(x, out, tables, whole)
             return
 
     # staged: copy a block into a contiguous compute-dtype buffer (converting float16 /
     # bfloat16 to float32, or gathering strided pairs), rotate it there, round once into out
-    for b in ([whole] if target is None else _blocks(x, target)):
+    if target == "auto":
+        target = _target(x)
+    blocks = [tuple([whole] * (x.ndim - 1))] if target is None else _blocks(x, target)
+    for b in blocks:
         xb = x[b]
         n = xb.numel()
         stage = _scratch_buffer(0, n, cdtype, x.device).view(xb.shape)
@@ -269,7 +355,7 @@ def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: st
             out[b].copy_(stage)
         else:
             res = _scratch_buffer(1, n, cdtype, x.device).view(xb.shape)
-            _half_into(stage, res, tables.cos_full[b[-1]], tables.sin[b[-1]])
+            _half_into(stage, res, tables, b[-1])
             out[b].copy_(res)
 
 
@@ -300,7 +386,7 @@ def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) ->
     if x.numel() == 0:
         return out
     tables = _tables(positions, x.shape[-1], base, _compute_dtype(x.dtype), x.device)
-    _rotate_into(x, out, tables, layout, _target(x))
+    _rotate_into(x, out, tables, layout)
     return out
 
 
@@ -459,12 +545,14 @@ def memory_traffic(fn: Callable, *args, **kwargs) -> tuple[object, Traffic]:
 # timing
 # ---------------------------------------------------------------------------
 
-def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | None = None) -> dict:
+def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | None = None,
+            stat: str = "median") -> dict:
     """Median wall time in seconds of each function in ``fns`` (``{name: fn}``), timed in alternation.
 
     Every round runs each function once, in a rotating order, so that a slow moment of
     a shared machine hits all of them alike; the median over ``rounds`` ignores the
-    outliers. ``sync`` (e.g. ``torch.cuda.synchronize``) is called before and after
+    outliers (``stat="min"`` gives the best round instead, ``stat="all"`` every time in
+    order). ``sync`` (e.g. ``torch.cuda.synchronize``) is called before and after
     each run on asynchronous devices. Results are dropped before the next run, so each
     run allocates its output afresh, as real code does. Compare medians *within* one
     call; absolute times differ from machine to machine and run to run.
@@ -473,6 +561,7 @@ def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | No
         raise TypeError("fns must be a non-empty dict {name: function of no arguments}")
     rounds = check_int(rounds, "rounds", minimum=1)
     warmup = check_int(warmup, "warmup", minimum=0)
+    stat = check_choice(stat, "stat", ("median", "min", "all"))
     names = list(fns)
     for _ in range(warmup):
         for n in names:
@@ -489,4 +578,7 @@ def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | No
                 sync()
             times[n].append(time.perf_counter() - t0)
             del result
-    return {n: statistics.median(times[n]) for n in names}
+    if stat == "all":
+        return times
+    pick = statistics.median if stat == "median" else min
+    return {n: pick(times[n]) for n in names}

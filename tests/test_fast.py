@@ -141,8 +141,11 @@ def test_float32_matches_every_reference_within_1e6_relative(data, shape, layout
     assert y.shape == x.shape and y.dtype == torch.float32
     assert y.data_ptr() != x.data_ptr()
     torch.testing.assert_close(x, before, atol=0, rtol=0)  # the input is never written
+    # the references see the same values in a fresh contiguous tensor (rope_complex's complex
+    # view cannot start at an odd storage offset)
+    xc = x.clone(memory_format=torch.contiguous_format)
     for ref in REFERENCES[layout]:
-        assert_close_rel(y, ref(x, pos, base), x, layout, 1e-6)
+        assert_close_rel(y, ref(xc, pos, base), x, layout, 1e-6)
     exact = torch.from_numpy(exact_rope(x, pos, base, layout))
     assert_close_rel(y, exact, x, layout, 1e-6)
 
@@ -162,8 +165,9 @@ def test_half_precision_rounds_once_from_float32(data, shape, layout, dtype, kin
     assert torch.equal(y, y32.to(dtype))
     # the reference forms also compute in float32 and round once; their float32 results may
     # differ from ours in the last bit, which can move the rounded result by one step (2 * EPS)
+    xc = x.clone(memory_format=torch.contiguous_format)
     for ref in REFERENCES[layout]:
-        assert_close_rel(y, ref(x, pos), x, layout, 2.02 * EPS[dtype])
+        assert_close_rel(y, ref(xc, pos), x, layout, 2.02 * EPS[dtype])
 
 
 @pytest.mark.parametrize("layout", ["interleaved", "half"])
@@ -339,15 +343,16 @@ def test_fast_path_allocates_only_its_output_and_reads_x_once_per_op(layout):
     _, t = fast.memory_traffic(apply_rope, x, pos, layout=layout)
     p = t.passes(nbytes)
     assert p["allocated"] == 1.0                      # the output and nothing else
-    assert p["writes"] == pytest.approx(1.0 if layout == "interleaved" else 2.0)
     table = 256 * 64 * 4 / nbytes                     # one (seq, dim) float32 table, relative to x
     if layout == "interleaved":
         # x viewed as complex times e^{i m theta} (a complex (seq, dim/2) table: same bytes)
-        assert [o[0] for o in t.ops] == ["mul"] and p["reads"] == pytest.approx(1.0 + table)
+        assert [o[0] for o in t.ops] == ["mul"]
+        assert p["writes"] == 1.0 and p["reads"] == pytest.approx(1.0 + table)
     else:
-        # x * cos over everything, then each half: out_half += other_x_half * sin
-        assert [o[0] for o in t.ops] == ["mul", "addcmul_", "addcmul_"]
-        assert p["reads"] == pytest.approx(1.0 + table + 2 * (0.5 + 0.5 + table / 2))
+        # out = x * cat(cos, cos); then every element gets its sin term added once, in place
+        assert t.ops[0][0] == "mul" and {o[0] for o in t.ops[1:]} == {"addcmul_"} and t.count <= 4
+        assert p["writes"] == 2.0
+        assert p["reads"] == pytest.approx(3.0 + 2 * table)
 
 
 def test_reference_half_form_makes_many_passes():
