@@ -11,7 +11,8 @@ is reported). Ratios, not absolute times: those differ from machine to machine.
     python benchmarks/rope_speed.py --compile             # also torch.compile the rotate_half formula
     python benchmarks/rope_speed.py --shape 1 4 64 32 --seqs 32 64 --rounds 3 --json out.json
 
-Candidates: ``clone`` (the floor), ``ropelab.apply_rope_qk`` and ``ropelab.apply_rope``
+Candidates: ``clone`` (the floor), ``copy_`` into buffers that already exist (for context:
+the part of clone's time that is not the fresh memory), ``ropelab.apply_rope_qk`` and ``ropelab.apply_rope``
 in both layouts, the readable forms ``rope_complex`` (Meta's complex multiply),
 ``rope_interleaved``, ``rope_half`` and ``rope_matrix`` (the dense matrix, only at small
 sizes), ``transformers``' eager ``apply_rotary_pos_emb`` (with cos/sin precomputed, as
@@ -67,6 +68,8 @@ def candidates(q: torch.Tensor, k: torch.Tensor, *, full: bool, compile_: bool =
         "apply_rope_qk half": lambda: ropelab.apply_rope_qk(q, k, pos, layout="half"),
     }
     if full:
+        q_buf, k_buf = torch.empty_like(q), torch.empty_like(k)
+        c["(copy_ into existing buffers)"] = lambda: (q_buf.copy_(q), k_buf.copy_(k))
         c["apply_rope (q, k apart) interleaved"] = lambda: (ropelab.apply_rope(q, pos), ropelab.apply_rope(k, pos))
         c["apply_rope (q, k apart) half"] = lambda: (ropelab.apply_rope(q, pos, layout="half"),
                                                      ropelab.apply_rope(k, pos, layout="half"))

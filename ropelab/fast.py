@@ -58,6 +58,7 @@ __all__ = [
     "memory_traffic",
     "Traffic",
     "measure",
+    "half_pair_views",
 ]
 
 #: Size in bytes of the float32 buffer a block of a float16 / bfloat16 input is
@@ -263,12 +264,7 @@ def _half_into(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice)
         pairs = tables.sin_pairs[start:start + seq - 1]
     torch.mul(xb, cos_full, out=ob)                          # (x1 cos, x2 cos) on every row
     if seq > 1:
-        lead = list(xb.shape[:-2])
-        xs, os_ = list(xb.stride()), list(ob.stride())
-        sx, dx, so, do = xs[-2], xs[-1], os_[-2], os_[-1]
-        # [row t, j, i]: j = 0 -> x1[t, i] / ob2[t, i];  j = 1 -> x2[t+1, i] / ob1[t+1, i]
-        xv = xb.as_strided(lead + [seq - 1, 2, h], xs[:-2] + [sx, sx + h * dx, dx], xb.storage_offset())
-        ov = ob.as_strided(lead + [seq - 1, 2, h], os_[:-2] + [so, so - h * do, do], ob.storage_offset() + h * do)
+        xv, ov = _pair_views(xb, ob)
         ov.addcmul_(xv, pairs)
     # the two half rows left: x1 cos - x2 sin in the first row, x2 cos + x1 sin in the last;
     # as one strided view when the rows are far enough apart, else one operation each
@@ -284,6 +280,39 @@ def _half_into(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice)
     else:
         ob.select(-2, 0).narrow(-1, 0, h).addcmul_(xb.select(-2, 0).narrow(-1, h, h), sin[0], value=-1.0)
         ob.select(-2, seq - 1).narrow(-1, h, h).addcmul_(xb.select(-2, seq - 1).narrow(-1, 0, h), sin[seq - 1])
+
+
+def half_pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two strided views behind the two-pass half layout: ``(..., seq - 1, 2, dim // 2)`` each.
+
+    ``x``, ``out``: ``(..., seq, dim)``. For row ``t`` (``t < seq - 1``):
+    ``x_view[..., t, 0, :] = x1[t]`` (first half of row t), ``x_view[..., t, 1, :] = x2[t + 1]``;
+    ``out_view[..., t, 0, :] = out2[t]`` (second half of row t), ``out_view[..., t, 1, :] = out1[t + 1]``.
+    Element by element, ``out_view`` is exactly where each ``x_view`` value's sin term goes.
+    No data is copied: both are views with non-negative strides.
+    """
+    x = _check_x(x, "x")
+    out = _check_x(out, "out")
+    if x.shape != out.shape:
+        raise ValueError(f"x and out must have the same shape (..., seq, dim); got {tuple(x.shape)} "
+                         f"and {tuple(out.shape)}")
+    if x.shape[-2] < 2:
+        raise ValueError(f"x needs seq >= 2 rows to pair row t with row t + 1; got seq = {x.shape[-2]}")
+    if not _two_pass_ok(x, out):
+        raise ValueError(f"out's rows must lie more than dim/2 elements apart in memory; got strides "
+                         f"{tuple(out.stride())} for dim = {out.shape[-1]}")
+    return _pair_views(x, out)
+
+
+def _pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    seq, d = x.shape[-2], x.shape[-1]
+    h = d // 2
+    lead = list(x.shape[:-2])
+    xs, os_ = list(x.stride()), list(out.stride())
+    sx, dx, so, do = xs[-2], xs[-1], os_[-2], os_[-1]
+    xv = x.as_strided(lead + [seq - 1, 2, h], xs[:-2] + [sx, sx + h * dx, dx], x.storage_offset())
+    ov = out.as_strided(lead + [seq - 1, 2, h], os_[:-2] + [so, so - h * do, do], out.storage_offset() + h * do)
+    return xv, ov
 
 
 def _half_into_3(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice) -> None:

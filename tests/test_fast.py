@@ -364,3 +364,57 @@ def test_reference_half_form_makes_many_passes():
 def test_memory_traffic_rejects_non_callables():
     with pytest.raises(TypeError, match="fn"):
         fast.memory_traffic(3)
+
+
+# ---------------------------------------------------------------------------
+# the two strided views of the half layout, and the timing helper
+# ---------------------------------------------------------------------------
+
+def test_half_pair_views_put_each_sin_term_where_it_belongs():
+    x = torch.arange(2 * 5 * 8, dtype=torch.float32).view(2, 5, 8)      # (lead, seq, dim), h = 4
+    out = torch.zeros_like(x)
+    xv, ov = fast.half_pair_views(x, out)
+    assert xv.shape == ov.shape == (2, 4, 2, 4)
+    ov.copy_(xv)                      # route every x value to the output slot its sin term goes to
+    for t in range(4):
+        # x1[t] * sin -> second half of row t;  x2[t + 1] * (-sin) -> first half of row t + 1
+        assert torch.equal(out[:, t, 4:], x[:, t, :4])
+        assert torch.equal(out[:, t + 1, :4], x[:, t + 1, 4:])
+    # the first half of the first row and the second half of the last row are left for the edge step
+    assert torch.count_nonzero(out[:, 0, :4]) == 0 and torch.count_nonzero(out[:, 4, 4:]) == 0
+    assert xv.data_ptr() == x.data_ptr()  # views, not copies
+
+
+@pytest.mark.parametrize("x, out, words", [
+    (torch.zeros(2, 1, 8), torch.zeros(2, 1, 8), ["seq >= 2"]),
+    (torch.zeros(2, 3, 8), torch.zeros(2, 4, 8), ["same shape"]),
+    (torch.zeros(3, 8), torch.zeros(8, 3).T, ["rows", "dim/2"]),
+    (torch.zeros(3, 7), torch.zeros(3, 7), ["dim"]),
+])
+def test_half_pair_views_errors(x, out, words):
+    with pytest.raises(ValueError) as info:
+        fast.half_pair_views(x, out)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_measure_times_each_function_every_round():
+    calls = {"a": 0, "b": 0}
+
+    def make(name):
+        def f():
+            calls[name] += 1
+        return f
+
+    times = fast.measure({"a": make("a"), "b": make("b")}, rounds=5, warmup=2, stat="all")
+    assert calls == {"a": 7, "b": 7}
+    assert [len(v) for v in times.values()] == [5, 5]
+    med = fast.measure({"a": make("a")}, rounds=3, warmup=0)
+    best = fast.measure({"a": make("a")}, rounds=3, warmup=0, stat="min")
+    assert set(med) == {"a"} and best["a"] >= 0 and med["a"] >= 0
+    with pytest.raises(TypeError, match="fns"):
+        fast.measure([make("a")])
+    with pytest.raises(ValueError, match="stat"):
+        fast.measure({"a": make("a")}, stat="mean")
+    with pytest.raises(ValueError, match="rounds"):
+        fast.measure({"a": make("a")}, rounds=0)
