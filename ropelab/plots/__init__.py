@@ -17,3 +17,4 @@ from .positional import binary_analogy_figure, extrapolation_figure, pe_columns,
 from .code_walkthrough import kv_cache_figure, kv_cache_state, layout_pairs_figure, layout_pairs_state; __all__ += ["kv_cache_figure", "kv_cache_state", "layout_pairs_figure", "layout_pairs_state"]  # noqa: E402,E702
 from .rope_nd import angle_table_figure, decay_figure, frequencies_figure, frequency_figure, op_count_figure, rotation_matrix_figure; __all__ += ["angle_table_figure", "decay_figure", "frequencies_figure", "frequency_figure", "op_count_figure", "rotation_matrix_figure"]  # noqa: E402,E702
 from .vision import axial_table_figure, score_maps_figure, translation_figure; __all__ += ["axial_table_figure", "score_maps_figure", "translation_figure"]  # noqa: E402,E702
+from .speed import matrix_traffic_figure, passes_figure, ratio_figure; __all__ += ["matrix_traffic_figure", "passes_figure", "ratio_figure"]  # noqa: E402,E702
