@@ -320,10 +320,14 @@ def numbers(text: str) -> list[float]:
     return [float(s.replace("−", "-")) for s in NUMBER.findall(text)]
 
 
-def slider_value(slider) -> float:
-    """The value a slider shows in its own readout."""
+def slider_value(slider):
+    """The value a slider shows in its own readout: a float ("1,024" and "−0.5" included), or
+    the text itself for a selection slider."""
     text = slider.locator(".widget-readout").inner_text().strip()
-    return float(text.replace("−", "-"))
+    try:
+        return float(text.replace("−", "-").replace(",", "").replace("\u2009", ""))
+    except ValueError:
+        return text
 
 
 @dataclass

@@ -111,6 +111,7 @@ def check_rope2d(pg, tag: str) -> None:
     m_before, n_before = m1, n0
     drag_slider(m, 40 if max(m1, n0) <= 14 else -40)  # a few positions, both staying inside [0, 20]
     wait_for_value(m, lambda v: v != m_before)
+    wait_for_value(n, lambda v: v != n_before, timeout=30)  # the kernel moves n: a round trip
     m2, n2 = settled(m, n)
     assert m2 != m_before and n2 - n_before == m2 - m_before, (
         f"{tag}: with 'together' ticked, m moved {m_before} -> {m2} but n {n_before} -> {n2}")
