@@ -275,9 +275,9 @@ def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interlea
     Returns a tensor of ``x``'s shape and dtype.
 
     It computes what :func:`rope_complex` / :func:`rope_half` compute, at close to one
-    read and one write of memory (see :mod:`ropelab.fast`): a fused complex multiply
-    for the interleaved layout, cache-sized blocks for the half layout, and a cached
-    cos/sin table.
+    read and one write of memory (see :mod:`ropelab.fast`): one fused complex multiply
+    for the interleaved layout, two in-place passes for the half layout, no temporary
+    tensors, and a cached cos/sin table. Dense inputs keep their memory layout.
     """
     layout = check_choice(layout, "layout", LAYOUTS)
     x = _check_x(x)

@@ -418,3 +418,51 @@ def test_measure_times_each_function_every_round():
         fast.measure({"a": make("a")}, stat="mean")
     with pytest.raises(ValueError, match="rounds"):
         fast.measure({"a": make("a")}, rounds=0)
+
+
+# ---------------------------------------------------------------------------
+# the speed figures
+# ---------------------------------------------------------------------------
+
+def test_passes_figure_draws_one_stacked_bar_per_form_and_cuts_outliers():
+    from ropelab.plots import passes_figure
+
+    rows = [{"name": "clone", "reads": 1.0, "writes": 1.0, "allocated": 1.0},
+            {"name": "dense", "reads": 40.0, "writes": 40.0, "allocated": 9.0},
+            {"name": "half", "reads": 3.0, "writes": 2.0, "allocated": 1.0}]
+    fig = passes_figure(rows)
+    ax = fig.axes[0]
+    widths = [p.get_width() for p in ax.patches]
+    assert len(widths) == 6                                  # reads and writes for each of 3 forms
+    assert max(p.get_x() + p.get_width() for p in ax.patches) <= ax.get_xlim()[1] + 1e-9
+    assert ax.get_xlim()[1] < 80                             # the dense bar is cut, not the scale
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert "80.0 (bar cut)" in labels and "5.0" in labels
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["half", "dense", "clone"]
+    with pytest.raises(ValueError, match="keys"):
+        passes_figure([{"name": "x"}])
+
+
+def test_ratio_figure_sorts_and_labels_ratios():
+    from ropelab.plots import ratio_figure
+
+    fig = ratio_figure({"clone": 1.0, "apply_rope_qk half": 1.3, "transformers eager": 5.0})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["transformers eager", "apply_rope_qk half", "clone"]
+    assert sorted(round(p.get_width(), 6) for p in ax.patches) == [1.0, 1.3, 5.0]
+    assert ax.get_xscale() == "log"
+    with pytest.raises(ValueError, match="positive"):
+        ratio_figure({"clone": 0.0})
+    with pytest.raises(ValueError, match="non-empty"):
+        ratio_figure({})
+
+
+def test_matrix_traffic_figure_checks_lengths():
+    from ropelab.plots import matrix_traffic_figure
+
+    fig = matrix_traffic_figure([16, 32], [10.0, 20.0], [1.1, 1.1])
+    assert [list(l.get_ydata()) for l in fig.axes[0].lines] == [[10.0, 20.0], [1.1, 1.1]]
+    with pytest.raises(ValueError, match="one value per dim"):
+        matrix_traffic_figure([16, 32], [1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match="even"):
+        matrix_traffic_figure([15], [1.0], [1.0])
