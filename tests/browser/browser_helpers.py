@@ -178,6 +178,18 @@ def stop_server(proc: subprocess.Popen, grace: float = 20.0) -> None:
     psutil.wait_procs(alive, timeout=5)
 
 
+def _die_with_parent() -> None:
+    """In the server's process, before it starts (Linux): get SIGTERM when the test process
+    dies, even if it is killed (a CI timeout) and cannot run its clean-up. The server then
+    shuts its kernels down itself."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def running_server(cmd: list[str], *, home: Path, cwd: Path, ready_path: str, port: int,
                    name: str, extra_env: dict[str, str] | None = None,
@@ -189,7 +201,8 @@ def running_server(cmd: list[str], *, home: Path, cwd: Path, ready_path: str, po
     log = home / f"{name}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                stdin=subprocess.DEVNULL, start_new_session=True,
+                                preexec_fn=_die_with_parent)
     server = Server(url=f"http://127.0.0.1:{port}/", proc=proc, log=log)
     try:
         _wait_ready(server, ready_path, timeout)
