@@ -413,14 +413,17 @@ def _reference(x: torch.Tensor, positions: torch.Tensor, base: float, layout: st
     return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
 
 
-def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) -> torch.Tensor:
+def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str,
+          tables: _Tables | None = None) -> torch.Tensor:
     """RoPE of an already validated ``x`` ``(..., seq, dim)``; the fast path when it applies."""
     if x.requires_grad and torch.is_grad_enabled():
         return _reference(x, positions, base, layout)
     out = torch.empty_like(x)
     if x.numel() == 0:
         return out
-    tables = _tables(positions, x.shape[-1], base, _compute_dtype(x.dtype), x.device)
+    cdtype = _compute_dtype(x.dtype)
+    if tables is None or tables.cos.dtype != cdtype:
+        tables = _tables(positions, x.shape[-1], base, cdtype, x.device)
     _rotate_into(x, out, tables, layout)
     return out
 
@@ -472,7 +475,10 @@ def rope_fast_qk(q, k, positions, base: float = 10000.0, layout: str = "interlea
         raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
     base = check_real(base, "base", positive=True)
     positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
-    return _rope(q, positions, base, layout), _rope(k, positions, base, layout)
+    tables = None
+    if q.numel() and not (q.requires_grad and torch.is_grad_enabled()):
+        tables = _tables(positions, q.shape[-1], base, _compute_dtype(q.dtype), q.device)
+    return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
 
 
 # ---------------------------------------------------------------------------
