@@ -136,7 +136,9 @@ def _positions_key(positions: torch.Tensor) -> tuple:
     p = positions.detach()
     if p.device.type != "cpu":
         p = p.cpu()
-    p = p.contiguous()
+    if p.numel() and p.stride(-1) != 1:
+        # a fresh tensor has unit stride even where .contiguous() keeps a size-1 dim's odd stride
+        p = torch.empty(p.shape, dtype=p.dtype).copy_(p)
     raw = p.view(torch.uint8) if p.numel() else p
     return (str(positions.dtype), int(p.numel()), bytes(raw.numpy().tobytes()) if p.numel() else b"")
 

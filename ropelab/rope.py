@@ -215,7 +215,11 @@ def rope_complex(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
 
 
 def _complex_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
-    xc = torch.view_as_complex(x.to(ang.dtype).reshape(*x.shape[:-1], -1, 2).contiguous())
+    pairs = x.to(ang.dtype).reshape(*x.shape[:-1], -1, 2)
+    if not pairs.is_contiguous() or pairs.storage_offset() % 2:
+        # view_as_complex needs unit stride and an even offset (whole complex numbers)
+        pairs = torch.empty(pairs.shape, dtype=pairs.dtype, device=pairs.device).copy_(pairs)
+    xc = torch.view_as_complex(pairs)
     rot = torch.polar(torch.ones_like(ang), ang)
     return torch.view_as_real(xc * rot).flatten(-2).to(x.dtype)
 

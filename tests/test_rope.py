@@ -336,3 +336,17 @@ def test_error_messages_show_expected_and_given():
 def test_public_names_are_exported():
     for name in ropelab.rope.__all__:
         assert getattr(ropelab, name) is getattr(ropelab.rope, name)
+
+
+def test_views_with_odd_offsets_and_strided_positions_work():
+    # a slice that starts at an odd storage offset cannot be viewed as complex numbers directly
+    base = torch.randn(3, 10, generator=torch.Generator().manual_seed(6))
+    x = base[:1, 1:9]
+    assert x.storage_offset() % 2 == 1
+    grid = torch.arange(12).view(3, 4)
+    pos = grid[:1, 0]  # a one-element column slice: stride 4
+    expected = loop_rope_interleaved(x.numpy(), [0.0], 1e4)
+    for form in _all_interleaved_forms():
+        np.testing.assert_allclose(form(x, pos, 1e4).numpy(), expected, atol=1e-6)
+    np.testing.assert_allclose(rope_from_angles(x, angles(pos, 8)).numpy(), expected, atol=1e-6)
+    torch.testing.assert_close(apply_rope(base[:3, :8], grid[:, 0]), apply_rope(base[:3, :8], [0, 4, 8]))
