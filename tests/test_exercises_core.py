@@ -120,6 +120,36 @@ def test_every_exercise_has_a_passing_solution(exercise_id):
     assert res.passed, res.message
 
 
+@pytest.mark.parametrize("exercise_id", _notebook_exercises())
+def test_every_stub_is_reported_as_not_done_with_a_hint(exercise_id):
+    def stub(*args):
+        raise NotImplementedError
+
+    res = check(exercise_id, stub)
+    assert not res.passed and "not done yet" in res.message and "hint:" in res.message
+
+
+def _ids_checked_in_notebooks(root) -> dict[str, set[str]]:
+    import json
+    import re
+
+    found = {}
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        found[path.stem[:2]] = set(re.findall(r"check\(\s*[\"'](\d\d\.\w+)[\"']", code))
+    return found
+
+
+def test_each_notebook_checks_exactly_its_registered_exercises(root):
+    checked = _ids_checked_in_notebooks(root)
+    registered = _notebook_exercises()
+    for number, ids in checked.items():
+        assert ids == {e for e in registered if e.startswith(f"{number}.")}, f"notebook {number}"
+    assert all(e[:2] in checked for e in registered), "an exercise belongs to a notebook that does not exist"
+    assert sum(len(ids) for ids in checked.values()) >= 30
+
+
 def test_every_solution_belongs_to_an_exercise(root):
     known = set(_notebook_exercises())
     for path in sorted((root / "solutions").glob("nb*.py")):

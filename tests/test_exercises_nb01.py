@@ -8,31 +8,10 @@ import pytest
 import torch
 
 import ropelab
-from ropelab.exercises import check, get_exercise, list_exercises
-from solutions import nb01 as sol
+from ropelab.exercises import check, get_exercise
 
 IDS = ["01.merge_heads", "01.causal_mask", "01.normalize_channels", "01.attention_scores",
        "01.position_table", "01.pick_per_row", "01.scatter_rows", "01.select_positions"]
-
-
-def test_the_notebook_has_its_exercises():
-    assert list_exercises("01.") == sorted(IDS)
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_solution_passes(exercise_id):
-    result = check(exercise_id, getattr(sol, exercise_id.split(".")[1]))
-    assert result.passed, result.message
-    assert "passed all 5 test cases" in result.message
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_stub_is_not_done(exercise_id):
-    def stub(*args):
-        raise NotImplementedError
-
-    result = check(exercise_id, stub)
-    assert not result.passed and "not done yet" in result.message and "hint:" in result.message
 
 
 # Other correct ways to write each exercise must pass as well.

@@ -8,7 +8,6 @@ so the checks below refuse such a notebook.
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
