@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-__all__ = ["Exercise", "CheckResult", "register", "check", "get_exercise", "list_exercises"]
+__all__ = ["Exercise", "CheckResult", "register", "check", "get_exercise", "list_exercises", "randint", "pick"]
 
 _REGISTRY: dict[str, "Exercise"] = {}
 
@@ -95,6 +95,20 @@ def get_exercise(exercise_id: str) -> Exercise:
 def list_exercises(prefix: str = "") -> list[str]:
     """Ids of all registered exercises, optionally only those starting with ``prefix`` (e.g. ``"03."``)."""
     return sorted(k for k in _REGISTRY if k.startswith(prefix))
+
+
+# ---------------------------------------------------------------------------
+# drawing random cases (only from the generator an exercise is given)
+# ---------------------------------------------------------------------------
+
+def randint(gen: torch.Generator, low: int, high: int) -> int:
+    """A random integer in ``[low, high]`` (both included) drawn from ``gen``."""
+    return int(torch.randint(low, high + 1, (1,), generator=gen))
+
+
+def pick(gen: torch.Generator, options: Sequence[Any]) -> Any:
+    """One of ``options``, chosen with ``gen``."""
+    return options[int(torch.randint(0, len(options), (1,), generator=gen))]
 
 
 # ---------------------------------------------------------------------------

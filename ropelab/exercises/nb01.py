@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from ._core import Exercise, register
+from ._core import Exercise, randint, register
 
 __all__: list[str] = []
-
-
-def _randint(gen: torch.Generator, low: int, high: int) -> int:
-    """A random integer in [low, high] drawn from ``gen``."""
-    return int(torch.randint(low, high + 1, (1,), generator=gen))
 
 
 # ---------------------------------------------------------------------------
@@ -28,7 +23,7 @@ def _merge_heads(x: torch.Tensor) -> torch.Tensor:
 
 
 def _merge_heads_inputs(gen: torch.Generator) -> tuple:
-    B, H, S, D = _randint(gen, 1, 3), _randint(gen, 2, 4), _randint(gen, 2, 5), _randint(gen, 2, 4)
+    B, H, S, D = randint(gen, 1, 3), randint(gen, 2, 4), randint(gen, 2, 5), randint(gen, 2, 4)
     return (torch.randn(B, H, S, D, generator=gen),)
 
 
@@ -53,7 +48,7 @@ def _causal_mask(seq_len: int) -> torch.Tensor:
 
 
 def _causal_mask_inputs(gen: torch.Generator) -> tuple:
-    return (_randint(gen, 1, 9),)
+    return (randint(gen, 1, 9),)
 
 
 register(Exercise(
@@ -80,7 +75,7 @@ def _normalize_channels(x: torch.Tensor) -> torch.Tensor:
 
 
 def _normalize_inputs(gen: torch.Generator) -> tuple:
-    N, C, H, W = _randint(gen, 2, 4), _randint(gen, 2, 5), _randint(gen, 2, 4), _randint(gen, 2, 4)
+    N, C, H, W = randint(gen, 2, 4), randint(gen, 2, 5), randint(gen, 2, 4), randint(gen, 2, 4)
     scale = torch.rand(1, C, 1, 1, generator=gen) * 3 + 0.5
     shift = torch.randn(1, C, 1, 1, generator=gen) * 2
     return (torch.randn(N, C, H, W, generator=gen) * scale + shift,)
@@ -109,8 +104,8 @@ def _attention_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
 
 
 def _attention_inputs(gen: torch.Generator) -> tuple:
-    B, Sq, D = _randint(gen, 1, 3), _randint(gen, 1, 4), _randint(gen, 2, 6)
-    Sk = Sq + _randint(gen, 1, 3)  # keys can outnumber queries (a KV cache), which keeps the shapes apart
+    B, Sq, D = randint(gen, 1, 3), randint(gen, 1, 4), randint(gen, 2, 6)
+    Sk = Sq + randint(gen, 1, 3)  # keys can outnumber queries (a KV cache), which keeps the shapes apart
     if D == Sk:  # so that forgetting the transpose (q @ k) fails loudly
         D += 1
     return (torch.randn(B, Sq, D, generator=gen), torch.randn(B, Sk, D, generator=gen))
@@ -137,11 +132,11 @@ def _position_table(t: torch.Tensor, inv_freq: torch.Tensor) -> torch.Tensor:
 
 
 def _position_table_inputs(gen: torch.Generator) -> tuple:
-    seq = _randint(gen, 2, 9)
-    half = _randint(gen, 1, 4)
+    seq = randint(gen, 2, 9)
+    half = randint(gen, 1, 4)
     if half == seq:  # different lengths, so a transposed table has a visibly wrong shape
         seq += 1
-    t = torch.arange(seq, dtype=torch.float32) + _randint(gen, 0, 5)
+    t = torch.arange(seq, dtype=torch.float32) + randint(gen, 0, 5)
     inv_freq = 1.0 / (10000.0 ** (torch.arange(0, 2 * half, 2, dtype=torch.float32) / (2 * half)))
     return (t, inv_freq)
 
@@ -165,8 +160,8 @@ def _pick_per_row(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
 
 
 def _pick_inputs(gen: torch.Generator) -> tuple:
-    rows = _randint(gen, 2, 6)
-    cols = _randint(gen, 2, 7)
+    rows = randint(gen, 2, 6)
+    cols = randint(gen, 2, 7)
     if cols == rows:
         cols += 1
     return (torch.randn(rows, cols, generator=gen), torch.randint(0, cols, (rows,), generator=gen))
@@ -193,9 +188,9 @@ def _scatter_rows(values: torch.Tensor, index: torch.Tensor, num_cols: int) -> t
 
 
 def _scatter_inputs(gen: torch.Generator) -> tuple:
-    rows = _randint(gen, 2, 5)
-    k = _randint(gen, 1, 3)
-    cols = k + _randint(gen, 1, 4)
+    rows = randint(gen, 2, 5)
+    k = randint(gen, 1, 3)
+    cols = k + randint(gen, 1, 4)
     if cols == rows:
         cols += 1
     index = torch.stack([torch.randperm(cols, generator=gen)[:k] for _ in range(rows)])
@@ -223,10 +218,10 @@ def _select_positions(cos: torch.Tensor, position_ids: torch.Tensor) -> torch.Te
 
 
 def _select_inputs(gen: torch.Generator) -> tuple:
-    max_pos = _randint(gen, 8, 16)
-    D = 2 * _randint(gen, 1, 4)
-    B = _randint(gen, 1, 3)
-    S = _randint(gen, 2, 5)
+    max_pos = randint(gen, 8, 16)
+    D = 2 * randint(gen, 1, 4)
+    B = randint(gen, 1, 3)
+    S = randint(gen, 2, 5)
     table = torch.outer(torch.arange(max_pos, dtype=torch.float32),
                         1.0 / (10000.0 ** (torch.arange(0, D, 2, dtype=torch.float32) / D)))
     cos = torch.cat((table, table), dim=-1).cos()

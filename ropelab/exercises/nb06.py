@@ -8,14 +8,9 @@ from __future__ import annotations
 import torch
 
 from .. import llama
-from ._core import Exercise, register
+from ._core import Exercise, randint, register
 
 __all__: list[str] = []
-
-
-def _randint(gen: torch.Generator, low: int, high: int) -> int:
-    """A random integer in [low, high] drawn from ``gen``."""
-    return int(torch.randint(low, high + 1, (1,), generator=gen))
 
 
 def _complex(gen: torch.Generator, *shape: int) -> torch.Tensor:
@@ -28,10 +23,10 @@ def _complex(gen: torch.Generator, *shape: int) -> torch.Tensor:
 
 def _reshape_inputs(gen: torch.Generator) -> tuple:
     # B, H >= 2 and S != D/2 in every case, so a misplaced axis changes the shape
-    B, S, H, half = _randint(gen, 2, 3), _randint(gen, 2, 6), _randint(gen, 2, 4), _randint(gen, 2, 5)
+    B, S, H, half = randint(gen, 2, 3), randint(gen, 2, 6), randint(gen, 2, 4), randint(gen, 2, 5)
     if half == S:
         half += 1
-    start = _randint(gen, 0, 20)
+    start = randint(gen, 0, 20)
     freqs_cis = llama.precompute_freqs_cis(2 * half, start + S)[start:]
     return freqs_cis, _complex(gen, B, S, H, half)
 
@@ -52,12 +47,12 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _apply_inputs(gen: torch.Generator) -> tuple:
-    B, S, Hq, half = _randint(gen, 1, 2), _randint(gen, 2, 6), _randint(gen, 1, 4), _randint(gen, 2, 8)
-    Hk = _randint(gen, 1, Hq)
-    dtype = torch.bfloat16 if _randint(gen, 0, 2) == 0 else torch.float32
+    B, S, Hq, half = randint(gen, 1, 2), randint(gen, 2, 6), randint(gen, 1, 4), randint(gen, 2, 8)
+    Hk = randint(gen, 1, Hq)
+    dtype = torch.bfloat16 if randint(gen, 0, 2) == 0 else torch.float32
     xq = torch.randn(B, S, Hq, 2 * half, generator=gen).to(dtype)
     xk = torch.randn(B, S, Hk, 2 * half, generator=gen).to(dtype)
-    start = _randint(gen, 0, 50)
+    start = randint(gen, 0, 50)
     return xq, xk, llama.precompute_freqs_cis(2 * half, start + S)[start:]
 
 
@@ -78,7 +73,7 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _mask_inputs(gen: torch.Generator) -> tuple:
-    return _randint(gen, 1, 6), _randint(gen, 1, 6)
+    return randint(gen, 1, 6), randint(gen, 1, 6)
 
 
 register(Exercise(

@@ -7,14 +7,9 @@ from __future__ import annotations
 import torch
 
 from .. import internlm
-from ._core import Exercise, register
+from ._core import Exercise, randint, register
 
 __all__: list[str] = []
-
-
-def _randint(gen: torch.Generator, low: int, high: int) -> int:
-    """A random integer in [low, high] drawn from ``gen``."""
-    return int(torch.randint(low, high + 1, (1,), generator=gen))
 
 
 # ---------------------------------------------------------------------------
@@ -23,7 +18,7 @@ def _randint(gen: torch.Generator, low: int, high: int) -> int:
 
 def _rotate_inputs(gen: torch.Generator) -> tuple:
     # at least 2 heads and 3 positions, so working on the wrong axis is caught
-    B, H, S, half = _randint(gen, 1, 2), _randint(gen, 2, 3), _randint(gen, 3, 5), _randint(gen, 2, 6)
+    B, H, S, half = randint(gen, 1, 2), randint(gen, 2, 3), randint(gen, 3, 5), randint(gen, 2, 6)
     return (torch.randn(B, H, S, 2 * half, generator=gen),)
 
 
@@ -43,12 +38,12 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _apply_inputs(gen: torch.Generator) -> tuple:
-    B, Hq, S, half = _randint(gen, 2, 3), _randint(gen, 1, 4), _randint(gen, 2, 6), _randint(gen, 2, 6)
-    Hk = _randint(gen, 1, Hq)
+    B, Hq, S, half = randint(gen, 2, 3), randint(gen, 1, 4), randint(gen, 2, 6), randint(gen, 2, 6)
+    Hk = randint(gen, 1, Hq)
     D = 2 * half
     q = torch.randn(B, Hq, S, D, generator=gen)
     k = torch.randn(B, Hk, S, D, generator=gen)
-    n_table = _randint(gen, 8, 64)
+    n_table = randint(gen, 8, 64)
     cos, sin = internlm.InternLMRotaryEmbedding(D, n_table)(q, seq_len=n_table)
     position_ids = torch.randint(0, n_table, (B, S), generator=gen)   # a different row per batch entry
     return q, k, cos, sin, position_ids
@@ -71,7 +66,7 @@ register(Exercise(
 
 def _permute_inputs(gen: torch.Generator) -> tuple:
     # n_heads >= 2 and D >= 6: a permutation that ignores heads, or its inverse, is caught
-    n_heads, half, d_in = _randint(gen, 2, 4), _randint(gen, 3, 6), _randint(gen, 3, 10)
+    n_heads, half, d_in = randint(gen, 2, 4), randint(gen, 3, 6), randint(gen, 3, 10)
     return torch.randn(n_heads * 2 * half, d_in, generator=gen), n_heads
 
 

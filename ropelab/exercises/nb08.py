@@ -4,17 +4,13 @@ from __future__ import annotations
 import torch
 
 from ..scaling import cos_sin_table, scaled_angles, scaled_inv_freq
-from ._core import Exercise, register
+from ._core import Exercise, pick, register
 
 __all__: list[str] = []
 
 _DIMS = (8, 16, 32, 64, 128)
 _BASES = (10000.0, 500000.0)
 _FACTORS = (2.0, 4.0, 8.0, 16.0)
-
-
-def _pick(gen: torch.Generator, options: tuple):
-    return options[int(torch.randint(0, len(options), (1,), generator=gen))]
 
 
 def _interpolated_angles(positions: torch.Tensor, dim: int, base: float, factor: float) -> torch.Tensor:
@@ -32,17 +28,17 @@ def _safe_cos_sin(positions: torch.Tensor, dim: int, base: float) -> tuple[torch
 def _interp_inputs(gen: torch.Generator) -> tuple:
     seq = int(torch.randint(3, 12, (1,), generator=gen))
     positions = torch.randint(0, 20000, (seq,), generator=gen)
-    return positions, _pick(gen, _DIMS[:4]), _pick(gen, _BASES), _pick(gen, _FACTORS)
+    return positions, pick(gen, _DIMS[:4]), pick(gen, _BASES), pick(gen, _FACTORS)
 
 
 def _ntk_inputs(gen: torch.Generator) -> tuple:
-    return _pick(gen, _DIMS), _pick(gen, _BASES), _pick(gen, _FACTORS)
+    return pick(gen, _DIMS), pick(gen, _BASES), pick(gen, _FACTORS)
 
 
 def _safe_inputs(gen: torch.Generator) -> tuple:
     seq = int(torch.randint(3, 12, (1,), generator=gen))
     positions = torch.randint(0, 65536, (seq,), generator=gen)
-    return positions, _pick(gen, _DIMS[:4]), _pick(gen, _BASES)
+    return positions, pick(gen, _DIMS[:4]), pick(gen, _BASES)
 
 
 register(Exercise(

@@ -4,13 +4,9 @@ from __future__ import annotations
 import torch
 
 from ..vision import axial_angles, score_map
-from ._core import Exercise, register
+from ._core import Exercise, pick, register
 
 __all__: list[str] = []
-
-
-def _pick(gen: torch.Generator, options: tuple):
-    return options[int(torch.randint(0, len(options), (1,), generator=gen))]
 
 
 def _axial_angles(positions: torch.Tensor, dim: int, base: float) -> torch.Tensor:
@@ -24,13 +20,13 @@ def _score_map(q: torch.Tensor, k: torch.Tensor, rows: int, cols: int, index: in
 def _angle_inputs(gen: torch.Generator) -> tuple:
     n = int(torch.randint(2, 10, (1,), generator=gen))
     positions = torch.randint(0, 16, (n, 2), generator=gen)
-    return positions, _pick(gen, (8, 16, 32)), _pick(gen, (100.0, 10000.0))
+    return positions, pick(gen, (8, 16, 32)), pick(gen, (100.0, 10000.0))
 
 
 def _map_inputs(gen: torch.Generator) -> tuple:
     rows = int(torch.randint(2, 6, (1,), generator=gen))
     cols = rows + int(torch.randint(1, 3, (1,), generator=gen))  # never square: a swapped reshape shows
-    dim = _pick(gen, (8, 16))
+    dim = pick(gen, (8, 16))
     q = torch.randn(rows * cols, dim, generator=gen)
     k = torch.randn(rows * cols, dim, generator=gen)
     index = int(torch.randint(0, rows * cols, (1,), generator=gen))
