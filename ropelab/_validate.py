@@ -33,9 +33,14 @@ def check_tensor(
     min_ndim: int | None = None,
     ndim: int | None = None,
     shape_hint: str = "",
+    fix: str = "",
 ) -> torch.Tensor:
-    """Check that ``x`` is a tensor (floating point unless told otherwise) of a given rank."""
+    """Check that ``x`` is a tensor (floating point unless told otherwise) of a given rank.
+
+    ``fix`` is appended to a wrong-rank message (e.g. how to add a missing dimension).
+    """
     hint = f" of shape {shape_hint}" if shape_hint else ""
+    fix = f"; {fix}" if fix else ""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor{hint}; got {type(x).__name__}")
     if floating and x.dtype not in FLOAT_DTYPES:
@@ -44,10 +49,10 @@ def check_tensor(
             f"got dtype {x.dtype}. Convert it first, e.g. {name}.float()"
         )
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions{hint}; got shape {_shape(x)}")
+        raise ValueError(f"{name} must have {ndim} dimensions{hint}; got shape {_shape(x)}{fix}")
     if min_ndim is not None and x.ndim < min_ndim:
         raise ValueError(
-            f"{name} must have at least {min_ndim} dimensions{hint}; got shape {_shape(x)}"
+            f"{name} must have at least {min_ndim} dimensions{hint}; got shape {_shape(x)}{fix}"
         )
     return x
 
@@ -87,6 +92,40 @@ def check_real(value, name: str, *, positive: bool = False) -> float:
     if positive and value <= 0:
         raise ValueError(f"{name} must be > 0; got {value}")
     return value
+
+
+def check_base(value, name: str = "base") -> float:
+    """The one rule for a RoPE base (``base``, ``theta``, ``rope_theta``): a finite real number > 1.
+
+    The frequencies are ``theta_i = base ** (-2i / dim)``. Only a base > 1 makes them
+    decrease from the fastest pair (``theta_0 = 1``) to the slowest; base 1 turns every
+    pair at the same speed and a base < 1 reverses the order. Returns it as a float.
+    """
+    value = check_real(value, name)
+    if value <= 1:
+        raise ValueError(
+            f"{name} must be > 1 so the frequencies {name} ** (-2i/dim) decrease from pair to pair "
+            f"(1 turns every pair at the same speed, < 1 reverses their order); got {value:g}. "
+            f"Typical values: 10000 (LLaMA 2), 500000 (Llama 3), 100 (image axes)"
+        )
+    return value
+
+
+def check_angle_table(ang: torch.Tensor, positions: torch.Tensor, name: str = "positions") -> torch.Tensor:
+    """Check a derived angle table ``positions * theta_i``: every entry finite.
+
+    Finite positions can still overflow: ``1e39 * theta_0`` is infinite in float32, and
+    the cos/sin of an infinite angle is NaN. (Meta tensors hold no values: not checked.)
+    """
+    if ang.device.type != "meta" and ang.numel() and not torch.isfinite(ang).all():
+        biggest = positions.detach().abs().max().item()
+        limit = torch.finfo(ang.dtype).max
+        raise ValueError(
+            f"{name} are too large: the angles position * theta_i overflow {ang.dtype} (largest "
+            f"|position| {biggest:g}, largest {ang.dtype} {limit:.3g}), and cos/sin of an infinite "
+            f"angle is NaN; use smaller positions (|position| * theta_i must stay below {limit:.3g})"
+        )
+    return ang
 
 
 def check_choice(value, name: str, choices: Sequence[str]) -> str:

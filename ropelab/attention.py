@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ._validate import as_positions, check_choice, check_even_dim, check_int, check_tensor
+from ._validate import as_positions, check_base, check_choice, check_even_dim, check_int, check_tensor
 from .rope import DEFAULT_BASE, LAYOUTS, apply_rope
 
 __all__ = ["attention_weights", "attention", "self_attention", "projection_weights"]
@@ -110,6 +110,7 @@ def self_attention(x, w_q, w_k, w_v, positions=None, causal: bool = False,
         raise ValueError(f"w_q and w_k must have the same shape (d_model, d_head); got {tuple(w_q.shape)} "
                          f"and {tuple(w_k.shape)}")
     layout = check_choice(layout, "layout", LAYOUTS)
+    base = check_base(base)
     q, k, v = x @ w_q, x @ w_k, x @ w_v
     if positions is not None:
         check_even_dim(w_q.shape[1], "d_head = w_q.shape[1]")

@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 
-from ._validate import as_positions, check_even_dim, check_int, check_real, check_tensor, shape_str
+from ._validate import as_positions, check_base, check_even_dim, check_int, check_real, check_tensor, shape_str
 from .rope import (
     DEFAULT_BASE,
     _inv_freq,
@@ -85,7 +85,7 @@ def _freqs(dim: int, base, freqs, dtype: torch.dtype) -> torch.Tensor:
     """The frequencies theta_i: ``inv_freq(dim, base)`` unless ``freqs`` (``(dim // 2,)``) is given."""
     if freqs is None:
         # the same expression as ropelab.inv_freq, evaluated in the compute dtype (as apply_rope does)
-        base = check_real(base, "base", positive=True)
+        base = check_base(base, "base")
         return _inv_freq(dim, base, dtype)
     freqs = check_tensor(freqs, "freqs", floating=True, ndim=1, shape_hint=f"(dim // 2,) = ({dim // 2},)")
     if freqs.shape[0] != dim // 2:
@@ -133,7 +133,7 @@ def rope_score(q, k, m, n, base: float = DEFAULT_BASE, freqs=None) -> torch.Tens
     dim = q.shape[-1]
     qx, kx = q.to(dtype).unsqueeze(-2), k.to(dtype).unsqueeze(-2)  # (..., 1, dim): one token
     if freqs is None:
-        base = check_real(base, "base", positive=True)
+        base = check_base(base, "base")
         qr = apply_rope(qx, [m], base)
         kr = apply_rope(kx, [n], base)
     else:
@@ -349,7 +349,7 @@ def measure_rope_cost(dims=(64, 128, 256), seq: int = 128, repeat: int = 7,
     """
     seq = check_int(seq, "seq", minimum=1)
     repeat = check_int(repeat, "repeat", minimum=1)
-    base = check_real(base, "base", positive=True)
+    base = check_base(base, "base")
     if isinstance(dims, int):
         dims = (dims,)
     rows = []

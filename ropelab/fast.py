@@ -25,11 +25,15 @@ one read and one write without a compile step:
   float32, as everywhere in ropelab), rotated there, and rounded once into the output.
 * The ``cos``/``sin`` (or ``e^{i m theta}``) table is built in the compute dtype
   and kept in a small cache keyed by the positions' values, ``dim``, ``base``,
-  dtype and device, so a model that calls RoPE in every layer builds it once.
+  dtype and device, so a model that calls RoPE in every layer builds it once. The
+  cache holds at most ``_CACHE_SIZE`` tables and ``_CACHE_BYTES`` bytes (oldest out
+  first); a table larger than that on its own is built for the call and not kept.
 
 Results equal the reference forms (:func:`ropelab.rope_complex`,
-:func:`ropelab.rope_half`) to within a few float32 roundings. Inputs that need
-gradients go through the reference forms, which autograd can differentiate.
+:func:`ropelab.rope_half`) to within a few float32 roundings. When ``x`` or
+``positions`` need gradients (and grad mode is on), the call goes through the
+reference forms, which autograd can differentiate (``out=`` operations cannot), and
+nothing is cached.
 
 Shapes: ``x: (..., seq, dim)``, ``positions: (seq,)``.
 
@@ -48,7 +52,8 @@ from typing import Callable, Iterator
 
 import torch
 
-from ._validate import as_positions, check_choice, check_int, check_real, check_tensor
+from ._validate import as_positions, check_base, check_choice, check_int
+from .rope import _check_x
 
 __all__ = [
     "BLOCK_BYTES",
@@ -69,6 +74,9 @@ __all__ = [
 BLOCK_BYTES = 4 << 20
 
 _CACHE_SIZE = 8
+# Bytes the cached tables may hold together, counting every derived form a table can grow
+# (see _Tables.max_nbytes): without it, 8 tables of 262k positions at dim 128 hold 4 GiB.
+_CACHE_BYTES = 256 << 20
 # Elements per block for float32 / float64 inputs; None: the whole tensor in one operation
 # per pass. Cache-sized blocks (e.g. 1 << 18) keep the second pass of the half layout in
 # cache, but each block adds parallel regions; on a shared 2-core machine whole-tensor
@@ -119,6 +127,10 @@ class _Tables:
             self._sin_edges = torch.stack((-self.sin[0], self.sin[-1]))
         return self._sin_edges
 
+    def max_nbytes(self) -> int:
+        """Bytes once every derived form exists: cos, sin, cos_full (2), rot (2), sin_pairs + sin_edges (2)."""
+        return 8 * self.cos.numel() * self.cos.element_size()
+
     def nbytes(self) -> int:
         total = 0
         for t in (self.cos, self.sin, self._cos_full, self._rot, self._sin_pairs, self._sin_edges):
@@ -156,12 +168,14 @@ def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype,
             _stats["hits"] += 1
             return hit
     freqs = _inv_freq(dim, base, dtype).to(device)
-    tables = _Tables(_angles(positions, freqs))
+    with torch.no_grad():  # a cached table must never carry a grad_fn (callers route grad inputs away)
+        tables = _Tables(_angles(positions, freqs))
     with _cache_lock:
         _stats["misses"] += 1
-        _cache[key] = tables
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        if tables.max_nbytes() <= _CACHE_BYTES:
+            _cache[key] = tables
+            while len(_cache) > _CACHE_SIZE or sum(t.max_nbytes() for t in _cache.values()) > _CACHE_BYTES:
+                _cache.popitem(last=False)
     return tables
 
 
@@ -415,10 +429,15 @@ def _reference(x: torch.Tensor, positions: torch.Tensor, base: float, layout: st
     return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
 
 
+def _needs_grad(*tensors: torch.Tensor) -> bool:
+    """Will autograd have to differentiate through these? (``out=`` operations cannot.)"""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
 def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str,
           tables: _Tables | None = None) -> torch.Tensor:
     """RoPE of an already validated ``x`` ``(..., seq, dim)``; the fast path when it applies."""
-    if x.requires_grad and torch.is_grad_enabled():
+    if _needs_grad(x, positions):
         return _reference(x, positions, base, layout)
     out = torch.empty_like(x)
     if x.numel() == 0:
@@ -434,14 +453,6 @@ def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str,
 # public entry points
 # ---------------------------------------------------------------------------
 
-def _check_x(x, name: str) -> torch.Tensor:
-    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)")
-    from ._validate import check_even_dim
-
-    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
-    return x
-
-
 def rope_fast(x, positions, base: float = 10000.0, layout: str = "interleaved") -> torch.Tensor:
     """RoPE of ``x: (..., seq, dim)`` at close to one read and one write of memory.
 
@@ -452,7 +463,7 @@ def rope_fast(x, positions, base: float = 10000.0, layout: str = "interleaved") 
     """
     layout = check_choice(layout, "layout", ("interleaved", "half"))
     x = _check_x(x, "x")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
     return _rope(x, positions, base, layout)
 
@@ -475,10 +486,10 @@ def rope_fast_qk(q, k, positions, base: float = 10000.0, layout: str = "interlea
         )
     if q.device != k.device:
         raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
     tables = None
-    if q.numel() and not (q.requires_grad and torch.is_grad_enabled()):
+    if q.numel() and not _needs_grad(q, positions):
         tables = _tables(positions, q.shape[-1], base, _compute_dtype(q.dtype), q.device)
     return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ._validate import as_positions, check_even_dim, check_int, check_real, check_tensor
+from ._validate import as_positions, check_base, check_even_dim, check_int, check_tensor
 
 __all__ = ["llama_config", "hf_rotary_embedding", "hf_cos_sin", "hf_apply_rotary_pos_emb",
            "hf_rotate_half"]
@@ -20,17 +20,21 @@ __all__ = ["llama_config", "hf_rotary_embedding", "hf_cos_sin", "hf_apply_rotary
 
 def llama_config(head_dim: int = 8, num_heads: int = 2, base: float = 10000.0,
                  max_position_embeddings: int = 2048, rope_parameters: Mapping[str, Any] | None = None,
-                 num_layers: int = 1, vocab_size: int = 32, **kwargs):
+                 num_layers: int = 1, vocab_size: int = 32, num_kv_heads: int | None = None, **kwargs):
     """A tiny ``transformers.LlamaConfig`` (no weights are ever loaded).
 
     ``rope_parameters`` may set a scaling type, e.g. ``{"rope_type": "linear", "factor": 4.0}``;
-    ``rope_theta`` is filled in from ``base``.
+    ``rope_theta`` is filled in from ``base``. ``num_kv_heads`` (default ``num_heads``) below
+    ``num_heads`` gives grouped-query attention.
     """
     from transformers import LlamaConfig
 
     head_dim = check_even_dim(head_dim, "head_dim")
     num_heads = check_int(num_heads, "num_heads", minimum=1)
-    base = check_real(base, "base", positive=True)
+    num_kv_heads = num_heads if num_kv_heads is None else check_int(num_kv_heads, "num_kv_heads", minimum=1)
+    if num_heads % num_kv_heads:
+        raise ValueError(f"num_heads must be a multiple of num_kv_heads; got {num_heads} and {num_kv_heads}")
+    base = check_base(base)
     params = {"rope_type": "default"}
     if rope_parameters is not None:
         if not isinstance(rope_parameters, Mapping):
@@ -38,7 +42,7 @@ def llama_config(head_dim: int = 8, num_heads: int = 2, base: float = 10000.0,
         params.update(rope_parameters)
     params["rope_theta"] = base
     return LlamaConfig(
-        hidden_size=head_dim * num_heads, num_attention_heads=num_heads, num_key_value_heads=num_heads,
+        hidden_size=head_dim * num_heads, num_attention_heads=num_heads, num_key_value_heads=num_kv_heads,
         head_dim=head_dim, intermediate_size=4 * head_dim * num_heads, num_hidden_layers=num_layers,
         vocab_size=vocab_size, max_position_embeddings=max_position_embeddings,
         rope_parameters=params, **kwargs,

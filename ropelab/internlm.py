@@ -19,8 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_even_dim, check_int, check_real, check_tensor, shape_str
-from .rope import DEFAULT_BASE, interleaved_to_half_index, inv_freq, rotate_half
+from ._validate import check_base, check_even_dim, check_int, check_tensor, shape_str
+from .rope import DEFAULT_BASE, interleaved_to_half_index, inv_freq
 
 __all__ = [
     "InternLMRotaryEmbedding",
@@ -58,17 +58,21 @@ class InternLMRotaryEmbedding(nn.Module):
         self.dim = check_even_dim(dim, "dim")
         self.max_position_embeddings = check_int(max_position_embeddings, "max_position_embeddings",
                                                  minimum=1)
-        self.base = check_real(base, "base", positive=True)
+        self.base = check_base(base)
         self.register_buffer("inv_freq", inv_freq(self.dim, self.base).to(device), persistent=False)
         self._set_cos_sin_cache(self.max_position_embeddings, self.inv_freq.device)
 
-    def _set_cos_sin_cache(self, seq_len: int, device) -> None:
-        self.max_seq_len_cached = seq_len
+    def _cos_sin(self, seq_len: int, device) -> tuple[torch.Tensor, torch.Tensor]:
         t = torch.arange(seq_len, device=device, dtype=self.inv_freq.dtype)   # (max,)
         freqs = torch.einsum("i,j->ij", t, self.inv_freq.to(device))           # (max, dim/2)
         emb = torch.cat((freqs, freqs), dim=-1)                                # (max, dim)
-        self.register_buffer("cos_cached", emb.cos()[None, None, :, :], persistent=False)
-        self.register_buffer("sin_cached", emb.sin()[None, None, :, :], persistent=False)
+        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+
+    def _set_cos_sin_cache(self, seq_len: int, device) -> None:
+        self.max_seq_len_cached = seq_len
+        cos, sin = self._cos_sin(seq_len, device)
+        self.register_buffer("cos_cached", cos, persistent=False)
+        self.register_buffer("sin_cached", sin, persistent=False)
 
     def _apply(self, fn, *args, **kwargs):
         # .to(device) / .to(dtype) / .half() reach the buffers through here
@@ -92,6 +96,10 @@ class InternLMRotaryEmbedding(nn.Module):
                 f"head_dim x.shape[-1] = {x.shape[-1]} (x: {shape_str(x)})"
             )
         seq_len = x.shape[2] if seq_len is None else check_int(seq_len, "seq_len", minimum=1)
+        if x.device.type == "meta" and self.cos_cached.device.type != "meta":
+            # shape tracing on the meta device: answer with meta tables, keep the real ones
+            cos, sin = self._cos_sin(seq_len, x.device)
+            return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
         if seq_len > self.max_seq_len_cached:
             self._set_cos_sin_cache(seq_len, x.device)
         return (
@@ -101,6 +109,24 @@ class InternLMRotaryEmbedding(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, max_seq_len_cached={self.max_seq_len_cached}, base={self.base:g}"
+
+
+def rotate_half(x: torch.Tensor) -> torch.Tensor:
+    """Split the last dim into halves ``A, B`` and return ``cat(-B, A)``: ``transformers``' ``rotate_half``.
+
+    Like the original it takes any tensor whose last dimension ``D`` is even, whatever its
+    other dimensions (a single vector ``(D,)`` too) and dtype (integers too): ``(..., D)``
+    -> ``(..., D)``. Applied twice it gives ``-x``: a quarter turn of every pair ``(i, i + D/2)``.
+    """
+    x = check_tensor(x, "x", floating=False, min_ndim=1, shape_hint="(..., D)")
+    if x.dtype == torch.bool:
+        raise TypeError("x must hold numbers; got dtype torch.bool, which has no negative. Convert it first, "
+                        "e.g. x.int()")
+    if x.shape[-1] % 2:
+        raise ValueError(f"x.shape[-1] (D) must be even, because rotate_half pairs coordinate i with "
+                         f"i + D/2; got x of shape {shape_str(x)}")
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
 def _check_qk(t, name: str) -> torch.Tensor:

@@ -26,8 +26,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._validate import check_even_dim, check_int, check_real, check_tensor, shape_str
-from .rope import DEFAULT_BASE, inv_freq
+from ._validate import check_base, check_even_dim, check_int, check_tensor, shape_str
+from .rope import DEFAULT_BASE, _as_complex_pairs, inv_freq
 
 __all__ = [
     "precompute_freqs_cis",
@@ -55,7 +55,7 @@ def precompute_freqs_cis(dim: int, end: int, theta: float = DEFAULT_BASE) -> tor
     """
     dim = check_even_dim(dim, "dim")
     end = check_int(end, "end", minimum=1)
-    theta = check_real(theta, "theta", positive=True)
+    theta = check_base(theta, "theta")
     freqs = inv_freq(dim, theta)                   # (dim//2,) float32
     t = torch.arange(end, dtype=torch.float32)     # (end,)
     freqs = torch.outer(t, freqs)                  # (end, dim//2): angle m * theta_j
@@ -100,10 +100,15 @@ def reshape_for_broadcast(freqs_cis: torch.Tensor, x: torch.Tensor) -> torch.Ten
 
     ``x`` is the complex query or key, ``(B, S, H, D/2)``; only its sequence axis
     (dim 1) and last axis keep their size, every other axis becomes 1. No copy is made.
+    As in Meta's code, any ``x`` with the sequence at dim 1 works: ``(B, S, D/2)`` gives
+    ``(1, S, D/2)``.
     """
     x = _check_complex(x, "x", "(B, S, H, D/2)")
-    if x.ndim != 4:
-        raise ValueError(f"x must have 4 dimensions (B, S, H, D/2); got shape {shape_str(x)}")
+    if x.ndim < 3:
+        raise ValueError(
+            f"x must have at least 3 dimensions (B, S, ..., D/2), usually (B, S, H, D/2); got shape "
+            f"{shape_str(x)}; for one sequence use x[None]"
+        )
     freqs_cis = _check_complex(freqs_cis, "freqs_cis", "(S, D/2)")
     _check_table_fits(freqs_cis, x.shape[1], x.shape[-1], "S = x.shape[1]")
     shape = [d if i == 1 or i == x.ndim - 1 else 1 for i, d in enumerate(x.shape)]
@@ -138,9 +143,12 @@ def apply_rotary_emb(xq: torch.Tensor, xk: torch.Tensor, freqs_cis: torch.Tensor
     _check_table_fits(freqs_cis, xq.shape[1], xq.shape[-1] // 2, "S = xq.shape[1]")
     real = torch.float64 if xq.dtype == torch.float64 else torch.float32
     cplx = torch.complex128 if real == torch.float64 else torch.complex64
-    # (B, S, H, D) -> (B, S, H, D/2, 2) -> complex (B, S, H, D/2)
-    xq_ = torch.view_as_complex(xq.to(real).reshape(*xq.shape[:-1], -1, 2))
-    xk_ = torch.view_as_complex(xk.to(real).reshape(*xk.shape[:-1], -1, 2))
+    # (B, S, H, D) -> (B, S, H, D/2, 2) -> complex (B, S, H, D/2); Meta writes
+    # torch.view_as_complex(xq.float().reshape(*xq.shape[:-1], -1, 2)), which fails for S = 0
+    # (-1 is ambiguous) and for slices at an odd offset (no complex view): _as_complex_pairs
+    # spells out D/2 and copies when no view exists
+    xq_ = _as_complex_pairs(xq.to(real))
+    xk_ = _as_complex_pairs(xk.to(real))
     freqs_cis = reshape_for_broadcast(freqs_cis.to(device=xq.device, dtype=cplx), xq_)  # (1, S, 1, D/2)
     # multiply, back to (B, S, H, D/2, 2), merge the last two axes -> (B, S, H, D)
     xq_out = torch.view_as_real(xq_ * freqs_cis).flatten(3)

@@ -28,6 +28,8 @@ import torch
 
 from ._validate import (
     as_positions,
+    check_angle_table,
+    check_base,
     check_choice,
     check_even_dim,
     check_int,
@@ -69,7 +71,11 @@ def _inv_freq(dim: int, base: float, dtype: torch.dtype) -> torch.Tensor:
     # The same expression (and so the same float32 rounding) as Meta's and
     # Hugging Face's code: 1 / base ** (2i / dim).
     exponent = torch.arange(0, dim, 2, dtype=dtype) / dim
-    return 1.0 / (base ** exponent)
+    freqs = 1.0 / (base ** exponent)
+    if not (freqs > 0).all():  # a base beyond float32's range: every pair but the first stands still
+        raise ValueError(f"base = {base:g} is too large for {dtype}: its frequencies base ** (-2i/dim) "
+                         f"underflow to 0; use a base below {torch.finfo(dtype).max:.3g}")
+    return freqs
 
 
 def inv_freq(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
@@ -80,7 +86,7 @@ def inv_freq(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
     ``2*pi``); the last pair is the slowest.
     """
     dim = check_even_dim(dim, "dim")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     return _inv_freq(dim, base, torch.float32)
 
 
@@ -98,7 +104,8 @@ def _angles(positions: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
     pos = positions.to(device=freqs.device)
     if freqs.dtype == torch.float32 and pos.dtype != torch.float64:
         pos = pos.to(torch.float32)
-    return torch.outer(pos.to(torch.float64), freqs.to(torch.float64)).to(freqs.dtype)
+    ang = torch.outer(pos.to(torch.float64), freqs.to(torch.float64)).to(freqs.dtype)
+    return check_angle_table(ang, positions)
 
 
 def angles(positions, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
@@ -109,7 +116,7 @@ def angles(positions, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
     ``m`` is rotated.
     """
     dim = check_even_dim(dim, "dim")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions")
     return _angles(positions, _inv_freq(dim, base, torch.float32))
 
@@ -155,16 +162,17 @@ def _block_diag(ang: torch.Tensor) -> torch.Tensor:
 # shared checks for the RoPE forms
 # ---------------------------------------------------------------------------
 
-def _check_x(x) -> torch.Tensor:
-    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., seq, dim)")
-    check_even_dim(x.shape[-1], "x.shape[-1] (dim)")
+def _check_x(x, name: str = "x") -> torch.Tensor:
+    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)",
+                     fix=f"for a single vector (dim,) use {name}[None], a sequence of one token")
+    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
     return x
 
 
 def _prepare(x, positions, base) -> tuple[torch.Tensor, torch.Tensor]:
     """Validate ``x``/``positions``/``base``; return x and the angle table in the compute dtype."""
     x = _check_x(x)
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
     dtype = _compute_dtype(x.dtype)
     freqs = _inv_freq(x.shape[-1], base, dtype).to(x.device)
@@ -215,13 +223,21 @@ def rope_complex(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
 
 
 def _complex_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
-    pairs = x.to(ang.dtype).reshape(*x.shape[:-1], -1, 2)
-    if not pairs.is_contiguous() or pairs.storage_offset() % 2:
-        # view_as_complex needs unit stride and an even offset (whole complex numbers)
-        pairs = torch.empty(pairs.shape, dtype=pairs.dtype, device=pairs.device).copy_(pairs)
-    xc = torch.view_as_complex(pairs)
+    xc = _as_complex_pairs(x.to(ang.dtype))
     rot = torch.polar(torch.ones_like(ang), ang)
     return torch.view_as_real(xc * rot).flatten(-2).to(x.dtype)
+
+
+def _as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
+    """Real ``(..., dim)`` -> complex ``(..., dim // 2)``: pair ``(2i, 2i+1)`` is ``x[2i] + i x[2i+1]``.
+
+    A view when memory allows, else a copy: ``view_as_complex`` needs unit stride and an
+    even offset (whole complex numbers), which a slice such as ``x[..., 1:9]`` lacks.
+    """
+    pairs = x.reshape(*x.shape[:-1], x.shape[-1] // 2, 2)  # not -1: that is ambiguous when seq = 0
+    if not pairs.is_contiguous() or pairs.storage_offset() % 2:
+        pairs = torch.empty(pairs.shape, dtype=pairs.dtype, device=pairs.device).copy_(pairs)
+    return torch.view_as_complex(pairs)
 
 
 def rope_interleaved(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
@@ -285,7 +301,7 @@ def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interlea
     """
     layout = check_choice(layout, "layout", LAYOUTS)
     x = _check_x(x)
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
     from .fast import _rope
 

@@ -41,6 +41,8 @@ import torch
 
 from ._validate import (
     as_positions,
+    check_angle_table,
+    check_base,
     check_choice,
     check_even_dim,
     check_int,
@@ -140,7 +142,7 @@ def ntk_base(dim: int, base: float = DEFAULT_BASE, factor: float = 1.0) -> float
     slower, while the fastest pair (``i = 0``, ``theta_0 = 1``) is unchanged.
     """
     dim = _check_dim(dim, "ntk")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     factor = _factor(factor)
     return base * factor ** (dim / (dim - 2))
 
@@ -195,7 +197,7 @@ def yarn_ramp(dim: int, base: float = DEFAULT_BASE, original_max_position_embedd
     pair index joins the two.
     """
     dim = check_even_dim(dim, "dim")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     orig = check_int(original_max_position_embeddings, "original_max_position_embeddings", minimum=1)
     beta_fast = check_real(beta_fast, "beta_fast", positive=True)
     beta_slow = check_real(beta_slow, "beta_slow", positive=True)
@@ -203,8 +205,6 @@ def yarn_ramp(dim: int, base: float = DEFAULT_BASE, original_max_position_embedd
         raise ValueError(f"beta_fast must be > beta_slow; got beta_fast={beta_fast}, beta_slow={beta_slow}")
     if not isinstance(truncate, bool):
         raise TypeError(f"truncate must be True or False; got {truncate!r}")
-    if base == 1.0:
-        raise ValueError("base must not be 1 for YaRN (its correction range divides by log(base))")
 
     def pair_index(rotations: float) -> float:
         # the pair i that turns `rotations` times over the original context
@@ -229,6 +229,7 @@ def llama3_smooth(dim: int, base: float = DEFAULT_BASE, low_freq_factor: float =
     ``(original / wavelength - low) / (high - low)`` between.
     """
     dim = check_even_dim(dim, "dim")
+    base = check_base(base)
     low, high, orig = _llama3_checks(low_freq_factor, high_freq_factor, original_max_position_embeddings)
     freqs = inv_freq(dim, base)
     wavelen = 2 * math.pi / freqs
@@ -269,7 +270,7 @@ def scaled_inv_freq(dim: int, base: float = DEFAULT_BASE, method: str = "default
     """
     method = check_choice(method, "method", METHODS)
     dim = _check_dim(dim, method)
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     p = _check_params(method, params)
     freqs = inv_freq(dim, base)
     if method == "default":
@@ -336,7 +337,8 @@ def apply_scaled_rope(x, positions, base: float = DEFAULT_BASE, method: str = "d
     method's ``attention_factor`` (``transformers`` multiplies cos and sin by it), in x's dtype.
     ``layout="half"`` (default here, as in ``transformers``) or ``"interleaved"``.
     """
-    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., seq, dim)")
+    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., seq, dim)",
+                     fix="for a single vector (dim,) use x[None], a sequence of one token")
     layout = check_choice(layout, "layout", LAYOUTS)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
     table, attention_factor = scaled_angles(positions, x.shape[-1], base, method, **params)
@@ -486,7 +488,7 @@ def angle_table(positions, dim: int, base: float = DEFAULT_BASE, dtype: torch.dt
     """
     dtype = _check_dtype(dtype)
     dim = check_even_dim(dim, "dim")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     positions = as_positions(positions, "positions")
     freqs = inv_freq(dim, base).to(dtype)
     return torch.outer(positions.to(dtype), freqs)
@@ -520,7 +522,8 @@ def cos_sin_table(positions, dim: int, base: float = DEFAULT_BASE, dtype: torch.
     passes through ``dtype``. This is what ropelab does for every input dtype.
     """
     dtype = _check_dtype(dtype)
-    ang = angle_table(positions, dim, base, torch.float32)
+    positions = as_positions(positions, "positions")
+    ang = check_angle_table(angle_table(positions, dim, base, torch.float32), positions)
     return torch.cos(ang).to(dtype), torch.sin(ang).to(dtype)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import torch
 
-from ._validate import check_choice, check_int, check_real, check_tensor, shape_str
+from ._validate import check_base, check_choice, check_int, check_tensor, shape_str
 from .rope import LAYOUTS, _angles, _compute_dtype, _inv_freq, inv_freq, rope_from_angles
 
 __all__ = [
@@ -64,6 +64,7 @@ def patch_grid(rows: int, cols: int) -> torch.Tensor:
 def axial_inv_freq(dim: int, base: float = VISION_BASE, split: str = "shared") -> tuple[torch.Tensor, torch.Tensor]:
     """The row and column frequencies: two float32 tensors of shape ``(dim // 4,)``."""
     dim = _check_dim4(dim)
+    base = check_base(base)
     split = check_choice(split, "split", SPLITS)
     if split == "shared":
         f = inv_freq(dim // 2, base)
@@ -110,7 +111,7 @@ def _axial_freqs(dim: int, base: float, split: str, dtype: torch.dtype) -> tuple
         return axial_inv_freq(dim, base, split)
     dim = _check_dim4(dim)
     split = check_choice(split, "split", SPLITS)
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     if split == "shared":
         f = _inv_freq(dim // 2, base, dtype)
         return f, f.clone()
@@ -125,7 +126,8 @@ def axial_rope(x, positions, base: float = VISION_BASE, layout: str = "interleav
     With ``layout="interleaved"`` the first ``dim // 2`` coordinates carry the row
     rotation and the rest the column rotation. Result: ``x``'s shape and dtype.
     """
-    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., N, dim)")
+    x = check_tensor(x, "x", floating=True, min_ndim=2, shape_hint="(..., N, dim)",
+                     fix="for a single patch (dim,) use x[None]")
     positions = _check_positions(positions)
     layout = check_choice(layout, "layout", LAYOUTS)
     if positions.shape[0] != x.shape[-2]:
@@ -202,7 +204,7 @@ def score_map(q, k, rows: int, cols: int, index: int, base: float = VISION_BASE,
     index = check_int(index, "index", minimum=0)
     if index >= n:
         raise ValueError(f"index must be a patch number in [0, {n}); got {index}")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base)
     if mode == "axial":
         grid = patch_grid(rows, cols)
         q, k = axial_rope(q, grid, base, split=split), axial_rope(k, grid, base, split=split)

@@ -108,6 +108,24 @@ def test_buffers_are_non_persistent_but_kept_and_moved():
     assert sorted(model.state_dict().keys()) == ["proj.bias", "proj.weight"]
 
 
+def test_a_meta_call_leaves_the_real_tables_in_place():
+    # shape tracing with a meta tensor used to grow the cache on the meta device, for good
+    rot = internlm.InternLMRotaryEmbedding(8, max_position_embeddings=16)
+    before = rot.cos_cached.clone()
+    for seq_len in (40, 10):                      # longer than the cache, and shorter
+        cos, sin = rot(torch.empty(1, 2, seq_len, 8, device="meta", dtype=torch.bfloat16))
+        assert cos.device.type == sin.device.type == "meta"
+        assert cos.shape == sin.shape == (1, 1, seq_len, 8) and cos.dtype == torch.bfloat16
+    assert rot.cos_cached.device.type == "cpu" and rot.max_seq_len_cached == 16
+    assert torch.equal(rot.cos_cached, before)
+    cos, sin = rot(torch.zeros(1, 1, 40, 8))       # a real call afterwards works and grows on the CPU
+    assert cos.device.type == "cpu" and rot.max_seq_len_cached == 40
+    assert sin[0, 0, 33, 1].item() == pytest.approx(math.sin(33 * 0.1), abs=1e-6)
+    # a module moved to meta as a whole still answers meta calls from its (meta) buffers
+    meta = internlm.InternLMRotaryEmbedding(8, 32).to("meta")
+    assert meta(torch.empty(1, 1, 8, 8, device="meta"))[0].device.type == "meta"
+
+
 # ---------------------------------------------------------------------------
 # rotate_half and apply_rotary_pos_emb
 # ---------------------------------------------------------------------------

@@ -80,11 +80,25 @@ def test_reshape_for_broadcast_is_a_view_that_pairs_rows_with_tokens():
         torch.testing.assert_close(prod[b, s, h, j], x[b, s, h, j] * fc[s, j])
 
 
+def test_reshape_for_broadcast_takes_any_rank_with_seq_at_dim_1_like_meta():
+    # Meta's reshape_for_broadcast keeps dims 1 and -1 of any x; (B, S, D/2) is one head
+    B, S, half = 2, 5, 4
+    fc = llama.precompute_freqs_cis(2 * half, S)
+    x = torch.complex(torch.randn(B, S, half, generator=gen(2)), torch.randn(B, S, half, generator=gen(3)))
+    out = llama.reshape_for_broadcast(fc, x)
+    assert out.shape == (1, S, half) and out.data_ptr() == fc.data_ptr()
+    prod = x * out
+    for b, s, j in [(0, 0, 0), (1, 4, 3), (0, 2, 1)]:
+        torch.testing.assert_close(prod[b, s, j], x[b, s, j] * fc[s, j])
+    x5 = x[:, :, None, None].expand(B, S, 3, 2, half)
+    assert llama.reshape_for_broadcast(fc, x5).shape == (1, S, 1, 1, half)
+
+
 def test_reshape_for_broadcast_errors():
     fc = llama.precompute_freqs_cis(8, 5)
     xc = torch.zeros(2, 5, 3, 4, dtype=torch.complex64)
-    with pytest.raises(ValueError, match="4 dimensions"):
-        llama.reshape_for_broadcast(fc, xc[0])
+    with pytest.raises(ValueError, match=r"at least 3 dimensions.*x\[None\]"):
+        llama.reshape_for_broadcast(fc, xc[0, 0])
     with pytest.raises(TypeError, match="complex"):
         llama.reshape_for_broadcast(fc.real, xc)
     with pytest.raises(TypeError, match="complex"):
@@ -185,7 +199,7 @@ def test_precompute_and_slice_errors():
         llama.precompute_freqs_cis(7, 10)
     with pytest.raises(ValueError, match="end must be >= 1"):
         llama.precompute_freqs_cis(8, 0)
-    with pytest.raises(ValueError, match="theta must be > 0"):
+    with pytest.raises(ValueError, match="theta must be > 1"):
         llama.precompute_freqs_cis(8, 4, theta=-1)
     fc = llama.precompute_freqs_cis(8, 10)
     assert llama.slice_freqs_cis(fc, 7, 3).shape == (3, 4)
@@ -290,6 +304,35 @@ def test_attention_block_matches_transformers_llama_attention():
         theirs.o_proj.weight.copy_(ours.wo.weight)
     torch.testing.assert_close(permute_for_rotate_half(ours.wq.weight, H), theirs.q_proj.weight)
     x = torch.randn(B, S, dim, generator=gen(5))
+    mask = llama.causal_mask(S)
+    with torch.no_grad():
+        a = ours(x, 0, llama.precompute_freqs_cis(D, S), mask)
+        cos, sin = hf.hf_rotary_embedding(D)(x, torch.arange(S)[None].expand(B, -1))
+        b, _ = theirs(x, (cos, sin), attention_mask=mask[None, None].expand(B, 1, S, S))
+    torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("H,Hk", [(4, 2), (6, 2), (4, 1)])
+def test_grouped_query_attention_matches_transformers(H, Hk):
+    # n_kv_heads < n_heads: query head h reads key/value head h // (H // Hk), as transformers'
+    # repeat_kv does (repeat_interleave order; plain repeat would pair h with h % Hk)
+    from transformers.models.llama.modeling_llama import LlamaAttention
+
+    D, S, B = 8, 7, 2
+    dim = H * D
+    ropelab.seed(1)
+    ours = llama.Attention(dim, H, max_batch_size=B, max_seq_len=S, n_kv_heads=Hk)
+    cfg = hf.llama_config(head_dim=D, num_heads=H, num_kv_heads=Hk)
+    cfg._attn_implementation = "eager"
+    theirs = LlamaAttention(cfg, layer_idx=0)
+    assert theirs.k_proj.weight.shape == ours.wk.weight.shape == (Hk * D, dim)
+    p = ropelab.interleaved_to_half_index(D)
+    with torch.no_grad():
+        theirs.q_proj.weight.copy_(ours.wq.weight.view(H, D, dim)[:, p].reshape(H * D, dim))
+        theirs.k_proj.weight.copy_(ours.wk.weight.view(Hk, D, dim)[:, p].reshape(Hk * D, dim))
+        theirs.v_proj.weight.copy_(ours.wv.weight)
+        theirs.o_proj.weight.copy_(ours.wo.weight)
+    x = torch.randn(B, S, dim, generator=gen(6))
     mask = llama.causal_mask(S)
     with torch.no_grad():
         a = ours(x, 0, llama.precompute_freqs_cis(D, S), mask)

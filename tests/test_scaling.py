@@ -324,7 +324,7 @@ def test_extension_profile_tells_methods_apart():
     (lambda: scaling.scaled_inv_freq(64, 10000.0, "linear", factor="2"), TypeError, ["factor", "real number"]),
     (lambda: scaling.scaled_inv_freq(63, 10000.0, "linear", factor=2.0), ValueError, ["dim", "even", "63"]),
     (lambda: scaling.scaled_inv_freq(2, 10000.0, "ntk", factor=2.0), ValueError, ["dim - 2", ">= 4"]),
-    (lambda: scaling.scaled_inv_freq(64, -1.0, "linear", factor=2.0), ValueError, ["base", "> 0"]),
+    (lambda: scaling.scaled_inv_freq(64, -1.0, "linear", factor=2.0), ValueError, ["base", "> 1"]),
     (lambda: scaling.scaled_inv_freq(64, 10000.0, "dynamic", factor=2.0, seq_len=10), TypeError,
      ["max_position_embeddings"]),
     (lambda: scaling.scaled_inv_freq(64, 10000.0, "dynamic", factor=2.0, max_position_embeddings=100,

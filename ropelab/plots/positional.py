@@ -18,7 +18,7 @@ import math
 import numpy as np
 import torch
 
-from .._validate import check_even_dim, check_int, check_real, check_tensor
+from .._validate import check_base, check_even_dim, check_int, check_tensor
 from ..rope import DEFAULT_BASE, angles, sinusoidal_pe, wavelengths
 from ._style import GREY, PALETTE, new_figure, style
 
@@ -178,7 +178,7 @@ def period_figure(dim: int = 64, base: float = DEFAULT_BASE):
     The table has ``ceil(max T_i) + 2`` rows, so every column completes at least one period.
     """
     dim = check_even_dim(dim, "dim")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base, "base")
     i = np.arange(dim // 2)
     formula = 2 * math.pi * base ** (2 * i / dim)
     rows = int(math.ceil(formula.max())) + 2

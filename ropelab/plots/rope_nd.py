@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from matplotlib.patches import Rectangle
 
-from .._validate import check_even_dim, check_int, check_real
+from .._validate import check_base, check_even_dim, check_int, check_real
 from ..decay import decay_bound, mean_abs_score, rope_op_counts
 from ..rope import DEFAULT_BASE, angles, inv_freq, rotation_matrix
 from ._style import GREY, K_COLOR, PALETTE, Q_COLOR, new_figure, style
@@ -81,7 +81,7 @@ def frequencies_figure(dim: int = 128, bases: Sequence[float] = (DEFAULT_BASE,))
     with style():
         ax = fig.add_subplot(1, 1, 1)
         for j, base in enumerate(bases):
-            base = check_real(base, "bases entry", positive=True)
+            base = check_base(base, "bases entry")
             th = inv_freq(dim, base).double().numpy()
             ax.semilogy(np.arange(dim // 2), th, "o-", ms=3.5, lw=1.8, color=colors[j % len(colors)],
                         label=f"base = {base:,.0f}")
@@ -135,7 +135,7 @@ def decay_state(dim: int = 128, base: float = DEFAULT_BASE, max_distance: int = 
     step = check_int(step, "step", minimum=1)
     distances = torch.arange(0, max_distance + 1, step)
     return {
-        "dim": dim, "base": check_real(base, "base", positive=True),
+        "dim": dim, "base": check_base(base, "base"),
         "distances": distances.numpy(),
         "bound": decay_bound(distances, dim, base).numpy(),
         "mean_abs": {float(rho): mean_abs_score(distances, dim, n_samples, rho, base, seed).numpy()
@@ -246,9 +246,7 @@ def frequency_state(base: float = DEFAULT_BASE, dim: int = 128) -> dict[str, Any
     distance where the normalised bound drops below 1/2; ``far_mean`` its average over the
     grid distances in ``FAR`` (the wiggles make a single distance a poor summary).
     """
-    base = check_real(base, "base", positive=True)
-    if base <= 1:
-        raise ValueError(f"base must be > 1 so the frequencies decrease; got {base}")
+    base = check_base(base, "base")
     dim = check_even_dim(dim, "dim")
     theta = inv_freq(dim, base).double().numpy()
     raw = decay_bound(torch.from_numpy(_DISTANCES), dim, base).numpy()

@@ -8,7 +8,7 @@ import torch
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from .._validate import check_int, check_real
+from .._validate import check_base, check_int
 from ..vision import VISION_BASE, axial_angles, axial_relative_score, patch_grid, score_map
 from ._style import GREY, PALETTE, Q_COLOR, new_figure, style
 
@@ -81,7 +81,7 @@ def score_maps_figure(rows: int = 14, cols: int = 14, dim: int = 64, query: Sequ
     qr, qc = (check_int(query[0], "query[0]", minimum=0), check_int(query[1], "query[1]", minimum=0))
     if qr >= rows or qc >= cols:
         raise ValueError(f"query must be a (row, col) inside the {rows} x {cols} grid; got {tuple(query)}")
-    base = check_real(base, "base", positive=True)
+    base = check_base(base, "base")
     feats = same_content(rows, cols, dim, seed)
     maps = {m: score_map(feats, feats, rows, cols, qr * cols + qc, base, mode=m).numpy() for m in modes}
     # each panel has its own colour scale; a constant map ("none") borrows a rotated map's range
