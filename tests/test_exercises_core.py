@@ -1,6 +1,10 @@
 """The shared exercise checker: helpful diagnoses, and every exercise has a passing solution."""
 import importlib
 import inspect
+import signal
+import threading
+import time
+import warnings
 
 import pytest
 import torch
@@ -82,7 +86,9 @@ def test_tuple_outputs():
     res = check("test.two_outputs", lambda x: x.sum(-1))
     assert "should return 2 values" in res.message
     res = check("test.two_outputs", lambda x: (x.sum(-1), x.min(-1).values))
-    assert "output number 1" in res.message
+    assert "output number 2" in res.message, res.message   # the second output, counted from 1
+    res = check("test.two_outputs", lambda x: (x.mean(-1), x.max(-1).values))
+    assert "output number 1" in res.message, res.message
 
 
 def test_compare_tensors_accepts_close_values_and_booleans():
@@ -90,6 +96,95 @@ def test_compare_tensors_accepts_close_values_and_booleans():
     assert compare_tensors(a, a + 1e-7, atol=1e-5, rtol=1e-5) is None
     m = torch.tensor([True, False])
     assert compare_tensors(m, ~m, atol=0, rtol=0).startswith("wrong values")
+
+
+ANY_DTYPE = register(Exercise(id="test.row_sums_any_dtype", title="row sums, any float dtype", reference=_ref,
+                              make_inputs=_make, check_dtype=False, hint="sum over the last dimension"))
+
+
+@pytest.mark.parametrize("exercise_id", ["test.row_sums", "test.row_sums_any_dtype"])
+def test_a_complex_answer_to_a_real_exercise_fails_and_says_so(exercise_id):
+    def kept_complex(x):   # right real part, but the complex intermediate was returned
+        return torch.complex(x, 0.3 * x).sum(-1)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no "casting complex values to real" warning either
+        res = check(exercise_id, kept_complex)
+    assert not res.passed, res.message
+    assert "complex" in res.message and "real tensor" in res.message and ".real" in res.message, res.message
+    assert "(torch.complex128)" in check(exercise_id, lambda x: x.sum(-1).to(torch.complex128)).message
+    # the same answer with the real part kept passes; the real form of any float dtype passes without check_dtype
+    assert check(exercise_id, lambda x: kept_complex(x).real).passed
+    assert check("test.row_sums_any_dtype", lambda x: x.double().sum(-1)).passed
+
+
+def _magnitudes(gen):   # 1e-3 ... 1e3, random signs
+    return (torch.logspace(-3, 3, 13) * torch.randn(13, generator=gen).sign(),)
+
+
+SCALED = register(Exercise(id="test.scaled", title="scale by 3/7", reference=lambda x: x * 3 / 7,
+                           make_inputs=_magnitudes))
+
+
+def test_the_default_tolerance_rejects_5_percent_and_accepts_float32_rounding():
+    # magnitudes from 1e-3 to 1e3: 5 % off must fail at every one, one float32 rounding step must pass
+    for k in range(13):
+        def five_percent_off(x, k=k):
+            out = x * 3 / 7
+            out[k] *= 1.05
+            return out
+
+        res = check("test.scaled", five_percent_off)
+        assert not res.passed and f"index [{k}]" in res.message, (k, res.message)
+    assert check("test.scaled", lambda x: x * 3 / 7 * (1 + 1e-6)).passed
+    assert check("test.scaled", lambda x: x * 3 / 7 * (1 - 1e-6)).passed
+    assert check("test.scaled", lambda x: (x.double() * 3 / 7).float()).passed   # rounded once, not twice
+    assert check("test.scaled", lambda x: x * (3 / 7)).passed                    # another rounding order
+
+
+def test_a_function_that_never_returns_fails_within_the_time_limit():
+    def forever(x):
+        while True:
+            try:
+                pass
+            except Exception:   # a learner's catch-all must not swallow the time limit
+                pass
+
+    handler = signal.getsignal(signal.SIGALRM)
+    t0 = time.perf_counter()
+    res = check("test.row_sums", forever, time_limit=0.5)
+    assert time.perf_counter() - t0 < 5
+    assert not res.passed and "on case 1" in res.message, res.message
+    assert "your function did not return within 0.5 s" in res.message, res.message
+    assert "hint: sum over the last dimension" in res.message
+    assert signal.getsignal(signal.SIGALRM) is handler and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+    assert check("test.row_sums", lambda x: x.sum(-1), time_limit=0.5).passed   # and checking goes on
+
+
+def test_the_time_limit_is_for_all_cases_together():
+    def slow(x):
+        time.sleep(0.2)
+        return x.sum(-1)
+
+    res = check("test.row_sums", slow, time_limit=0.5)
+    assert not res.passed and "did not return within 0.5 s" in res.message, res.message
+    assert res.case is not None and res.case >= 1   # the first cases finished in time
+    assert check("test.row_sums", slow, time_limit=None).passed
+
+
+def test_outside_the_main_thread_there_is_no_limit_and_no_error():
+    results = []
+    worker = threading.Thread(target=lambda: results.append(check("test.row_sums", lambda x: x.sum(-1),
+                                                                  time_limit=0.5)))
+    worker.start()
+    worker.join()
+    assert results and results[0].passed, results
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "10", True])
+def test_bad_time_limits_are_refused(bad):
+    with pytest.raises(ValueError, match="time_limit must be a positive number of seconds"):
+        check("test.row_sums", lambda x: x.sum(-1), time_limit=bad)
 
 
 def test_cases_are_deterministic():

@@ -121,6 +121,19 @@ def test_wrong_wavelengths_are_diagnosed(fn, words):
     assert words in result.message, result.message
 
 
+def wl_kept_complex(d):
+    # T = 2*pi / theta with theta read off e^{i theta} as a complex log: the imaginary part was never dropped
+    theta = 10000 ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+    return 2 * math.pi / (torch.log(torch.polar(torch.ones_like(theta), theta)) / 1j)
+
+
+def test_a_complex_wavelength_fails_with_a_hint_to_take_the_real_part():
+    result = check("02.wavelengths", wl_kept_complex)
+    assert not result.passed, result.message
+    assert "complex" in result.message and "real tensor" in result.message and ".real" in result.message
+    assert check("02.wavelengths", lambda d: wl_kept_complex(d).real).passed   # the real part is right
+
+
 def test_float32_wavelengths_are_accepted():
     def float32_version(d):
         return 2 * math.pi * 10000 ** (torch.arange(0, d, 2, dtype=torch.float32) / d)

@@ -182,8 +182,8 @@ WRONG = [
     ("05.rotation_matrix", _matrix_half_layout, "wrong values"),
     ("05.rotation_matrix", _matrix_without_position, "wrong values"),
     ("05.rotation_matrix", _matrix_blocks_only, "wrong shape"),
-    ("05.relative_property", _relative_wrong_direction, "wrong values in the output number 1"),
-    ("05.relative_property", _relative_same_position, "wrong values in the output number 0"),
+    ("05.relative_property", _relative_wrong_direction, "wrong values in the output number 2"),
+    ("05.relative_property", _relative_same_position, "wrong values in the output number 1"),
     ("05.relative_property", _relative_one_value, "should return 2 values"),
     ("05.relative_property", _relative_python_floats, "should be a torch.Tensor"),
 ]

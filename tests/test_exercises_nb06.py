@@ -61,6 +61,32 @@ def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis)
     assert diagnosis in result.message, result.message
 
 
+@pytest.mark.parametrize("fn", [
+    sol.reshape_for_broadcast,
+    llama.reshape_for_broadcast,                                   # Meta's code
+    lambda f, x: f[None, :, None, :],
+    lambda f, x: f.unsqueeze(0).unsqueeze(2),
+    lambda f, x: f.reshape(1, x.shape[1], 1, x.shape[-1]),
+    lambda f, x: f.view(1, x.shape[1], 1, x.shape[-1]).contiguous(),  # already contiguous: still the view
+], ids=["solution", "meta", "indexing", "unsqueeze", "reshape", "contiguous"])
+def test_every_kind_of_view_passes(fn):
+    result = check("06.reshape_for_broadcast", fn)
+    assert result.passed, result.message
+
+
+@pytest.mark.parametrize("fn", [
+    lambda f, x: f.clone().view(1, x.shape[1], 1, x.shape[-1]),
+    lambda f, x: f.view(1, x.shape[1], 1, x.shape[-1]) * 1,
+    lambda f, x: torch.polar(f.abs(), f.angle()).view(1, x.shape[1], 1, x.shape[-1]),
+    lambda f, x: torch.stack([f]).unsqueeze(2),
+], ids=["clone", "times_one", "rebuilt", "stack"])
+def test_a_copy_with_the_right_values_fails_because_a_view_was_asked_for(fn):
+    result = check("06.reshape_for_broadcast", fn)
+    assert not result.passed
+    assert "the values are right, but the result is a copy" in result.message, result.message
+    assert "a view of argument 1 (freqs_cis)" in result.message, result.message
+
+
 def test_mask_without_cache_columns_gets_a_shape_hint():
     result = check("06.causal_mask", lambda s, p: torch.full((s, s), float("-inf")).triu(1))
     assert "expected (3, 7), got (3, 3)" in result.message

@@ -48,6 +48,15 @@ def _flat_rope(q, k, rows, cols, index, base):
     return (ropelab.apply_rope(k, pos, base) @ ropelab.apply_rope(q, pos, base)[index]).reshape(rows, cols)
 
 
+def _ignores_base(q, k, rows, cols, index, base):
+    grid = patch_grid(rows, cols)
+    return (axial_rope(k, grid) @ axial_rope(q, grid)[index]).reshape(rows, cols)   # the default base only
+
+
+def _base_of_1d_rope(q, k, rows, cols, index, base):
+    return sol.score_map(q, k, rows, cols, index, 10000.0)   # the 1-D default, whatever base is given
+
+
 def _column_major_grid(q, k, rows, cols, index, base):
     c, r = torch.meshgrid(torch.arange(cols), torch.arange(rows), indexing="ij")
     grid = torch.stack((r.reshape(-1), c.reshape(-1)), -1)   # (row, col) in column-major order
@@ -66,6 +75,8 @@ WRONG = [
     ("09.score_map", _flat_rope, "wrong values"),
     ("09.score_map", _column_major_grid, "wrong values"),
     ("09.score_map", lambda q, k, r, c, i, b: None, "returned None"),
+    ("09.score_map", _ignores_base, "wrong values"),
+    ("09.score_map", _base_of_1d_rope, "wrong values"),
 ]
 
 

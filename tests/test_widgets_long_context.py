@@ -88,3 +88,10 @@ def test_static_figure_matches_state():
 def test_bad_arguments(kwargs, exc):
     with pytest.raises(exc):
         extension_widget(**kwargs)
+
+
+@pytest.mark.parametrize("factor", [40.0, 32.5])
+def test_a_factor_outside_the_slider_is_refused_not_clamped(factor):
+    with pytest.raises(ValueError, match=rf"factor must be in \[1, 32\] for the slider; got {factor}"):
+        extension_widget(factor=factor)
+    assert extension_widget(factor=32.0).controls["factor"].value == 32.0

@@ -202,3 +202,10 @@ def test_static_figure_matches_the_widget_state():
     titles = [ax.get_title() for ax in fig.axes]
     assert any(f"score = {expected_score(3, 1, 30.0):.3f}" in t for t in titles)
     assert repr(rope2d_widget()) == "rope2d_widget(m=3, n=1, theta_deg=30, together=False)"
+
+
+@pytest.mark.parametrize("theta_deg", [200, 180.5, -5.0])
+def test_a_theta_outside_the_slider_is_refused_not_clamped(theta_deg):
+    with pytest.raises(ValueError, match=rf"theta_deg must be in \[0, 180\] for the slider; got {theta_deg}"):
+        rope2d_widget(theta_deg=theta_deg)
+    assert rope2d_widget(theta_deg=180).controls["theta_deg"].value == 180.0

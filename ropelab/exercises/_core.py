@@ -8,15 +8,23 @@ or the first thing that went wrong, in words a learner can act on:
 * the function raised (with the exception, and a nudge if it is the stub's
   ``NotImplementedError``),
 * it returned ``None`` or something that is not a tensor,
-* the shape or dtype differs from the reference,
-* the values differ: where (the first differing index), expected vs got.
+* the shape or dtype differs from the reference (a complex result where a real
+  one is expected is named as such),
+* the values differ: where (the first differing index), expected vs got,
+* it did not return within the time limit (``time_limit``, 10 s by default).
 
 Notebook modules register their exercises with :func:`register`; a notebook
 then calls ``check("01.attention_scores", attention_scores)``.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import inspect
+import math
+import signal
+import threading
+import time
 import traceback
 from typing import Any, Callable, Sequence
 
@@ -35,6 +43,8 @@ class Exercise:
     built only from the ``torch.Generator`` it is given, so every run sees the
     same cases. ``compare(expected, got)`` may replace the default tensor
     comparison; it returns ``None`` when they agree, else a message.
+    ``view_of`` (0-based index of a positional argument) says the result must be
+    a view of that argument, sharing its memory, not a copy.
     """
 
     id: str
@@ -48,6 +58,7 @@ class Exercise:
     rtol: float = 1e-5
     check_dtype: bool = True
     compare: Callable[[Any, Any], str | None] | None = None
+    view_of: int | None = None
     seed: int = 0
 
     def cases(self) -> list[tuple]:
@@ -154,6 +165,10 @@ def compare_tensors(expected: torch.Tensor, got: Any, *, atol: float, rtol: floa
         elif got.numel() == expected.numel():
             hint = " (same number of elements: a view/reshape is off?)"
         return f"wrong shape for the {what}: expected {_shape(expected)}, got {_shape(got)}{hint}"
+    if got.is_complex() and not expected.is_complex():
+        return (f"wrong dtype for the {what}: it is complex ({got.dtype}) where a real tensor "
+                f"({expected.dtype}) is expected. Keep the real part (.real) or write the real form "
+                "of the computation")
     if check_dtype and got.dtype != expected.dtype:
         return f"wrong dtype for the {what}: expected {expected.dtype}, got {got.dtype}"
     if expected.dtype == torch.bool or not (expected.is_floating_point() or expected.is_complex()):
@@ -182,7 +197,7 @@ def _compare(ex: Exercise, expected: Any, got: Any) -> str | None:
             return f"your function should return {n} values (a tuple), but it returned {desc}"
         for i, (e, g) in enumerate(zip(expected, got)):
             msg = compare_tensors(e, g, atol=ex.atol, rtol=ex.rtol, check_dtype=ex.check_dtype,
-                                  what=f"output number {i}")
+                                  what=f"output number {i + 1}")  # counted from 1, like the cases
             if msg:
                 return msg
         return None
@@ -197,21 +212,101 @@ def _clone_args(args: tuple) -> tuple:
     return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
 
 
-def check(exercise_id: str, fn: Callable[..., Any], *, verbose: bool = True) -> CheckResult:
+def _arg_name(ex: Exercise, index: int) -> str:
+    """``"argument 1 (freqs_cis)"``: counted from 1, with the reference's parameter name when known."""
+    try:
+        params = list(inspect.signature(ex.reference).parameters)
+    except (TypeError, ValueError):
+        params = []
+    return f"argument {index + 1}" + (f" ({params[index]})" if index < len(params) else "")
+
+
+def _not_a_view(ex: Exercise, inputs: tuple, got: Any) -> str | None:
+    """A message when ``got`` should be a view of ``inputs[ex.view_of]`` but has its own memory."""
+    if ex.view_of is None or not isinstance(got, torch.Tensor):
+        return None
+    source = inputs[ex.view_of]
+    if got.untyped_storage().data_ptr() == source.untyped_storage().data_ptr():
+        return None
+    return (f"the values are right, but the result is a copy: the exercise asks for a view of "
+            f"{_arg_name(ex, ex.view_of)}, a tensor that shares its memory instead of copying it")
+
+
+# ---------------------------------------------------------------------------
+# the time limit (a learner's loop that never ends must not hang the notebook)
+# ---------------------------------------------------------------------------
+
+DEFAULT_TIME_LIMIT = 10.0  # seconds of wall time for all the cases of one exercise together
+
+
+class _TimeUp(BaseException):
+    """Raised inside the learner's function when the time is up (a BaseException, so that a
+    learner's ``except Exception`` does not swallow it)."""
+
+
+def _can_time_out() -> bool:
+    """SIGALRM timers work on Linux/macOS, in the main thread, when no other timer is running."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Raise :class:`_TimeUp` in the body after ``seconds`` of wall time; no limit where signals are unavailable."""
+    if seconds is None or not _can_time_out():
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        signal.signal(signal.SIGALRM, previous)  # put the old handler back even if the alarm fires late
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _check_time_limit(time_limit) -> float | None:
+    if time_limit is None:
+        return None
+    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) \
+            or not math.isfinite(time_limit) or time_limit <= 0:
+        raise ValueError(f"time_limit must be a positive number of seconds or None (no limit); got {time_limit!r}")
+    return float(time_limit)
+
+
+def check(exercise_id: str, fn: Callable[..., Any], *, verbose: bool = True,
+          time_limit: float | None = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Run ``fn`` against the reference of ``exercise_id`` on seeded random inputs.
 
     Returns a :class:`CheckResult` (truthy when passed) whose text is shown in
     the notebook: a pass, or a diagnosis of the first failing case.
+    ``time_limit`` is the wall time in seconds ``fn`` may take over all the cases
+    together (``None``: no limit); it works in the main thread on Linux and macOS
+    (a Jupyter kernel runs cells there) and is skipped where signals are unavailable.
     """
     ex = get_exercise(exercise_id)
     if not callable(fn):
         raise TypeError(f"fn must be the function you wrote (a callable); got {type(fn).__name__}")
+    time_limit = _check_time_limit(time_limit)
     head = f"[{ex.id}] {ex.title}"
+    time_left = time_limit
     for i, args in enumerate(ex.cases()):
         expected = ex.reference(*_clone_args(args))
         inputs = _clone_args(args)
+        start = time.perf_counter()
         try:
-            got = fn(*inputs)
+            with _time_limit(time_left):
+                got = fn(*inputs)
+        except _TimeUp:
+            msg = (f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) your function did not "
+                   f"return within {time_limit:g} s (the limit for all {ex.n_cases} cases together). "
+                   "Does a loop never reach its end?")
+            return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
         except NotImplementedError:
             return CheckResult(ex.id, False, f"⏳ {head}: not done yet. Replace the "
                                "`raise NotImplementedError` line with your code and run this cell again."
@@ -226,7 +321,9 @@ def check(exercise_id: str, fn: Callable[..., Any], *, verbose: bool = True) -> 
             if isinstance(a, torch.Tensor) and (a.shape != b.shape or not torch.equal(a, b)):
                 return CheckResult(ex.id, False, f"❌ {head}: on case {i + 1} your function changed its "
                                    "input in place; compute a new tensor instead", i)
-        problem = _compare(ex, expected, got)
+        if time_left is not None:
+            time_left -= time.perf_counter() - start
+        problem = _compare(ex, expected, got) or _not_a_view(ex, inputs, got)
         if problem:
             msg = f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) {problem}"
             return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)

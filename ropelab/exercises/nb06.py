@@ -37,6 +37,7 @@ register(Exercise(
     spec="freqs_cis: complex (S, D/2), x: complex (B, S, H, D/2) -> freqs_cis viewed as (1, S, 1, D/2)",
     reference=llama.reshape_for_broadcast,
     make_inputs=_reshape_inputs,
+    view_of=0,  # a view of freqs_cis (same memory), not a copy
     hint="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
          "freqs_cis.view(1, S, 1, D // 2)",
 ))

@@ -9,6 +9,11 @@ A widget is three plain functions wired to controls:
   artists in ``handles`` are redrawn over a cached background (blitting), which
   keeps a slider move well under 50 ms.
 
+A value that ``compute`` (or drawing) refuses, e.g. a NaN set from code, does not
+leave the widget broken: the controls go back to the last values that worked, the
+figure and readout show those again with the reason in red under the readout, and the
+error is raised to whoever set the value.
+
 Tests call ``compute`` and the widget directly (set ``widget.controls[name].value``
 and read ``widget.state`` / ``widget.readout.value``), so nothing needs a browser.
 The figure is a standalone matplotlib figure rendered to PNG into an
@@ -16,6 +21,7 @@ The figure is a standalone matplotlib figure rendered to PNG into an
 """
 from __future__ import annotations
 
+import html
 import io
 import time
 from typing import Any, Callable, Mapping
@@ -92,10 +98,12 @@ class InteractiveFigure(widgets.VBox):
         self._readout_fn = readout
         self._name = name
         self.redraw_ms: list[float] = []
+        self._reverting = False
         self.figure = new_figure(*figsize)
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto", max_width="100%"))
         self.readout = widgets.HTML(layout=widgets.Layout(min_height="2em"))
-        self.state = compute(**self.values())
+        self._good_values = self.values()
+        self.state = compute(**self._good_values)
         self._canvas = FigureCanvasAgg(self.figure)
         self._background = None
         with style():  # tick locators read the font size at draw time: draw and render in style
@@ -106,11 +114,15 @@ class InteractiveFigure(widgets.VBox):
         control_box = box(list(self.controls.values()))
         super().__init__([control_box, self.image, self.readout])
         for control in self.controls.values():
-            control.observe(self.on_control_change, names="value")
+            control.observe(self._on_value, names="value")
 
     def values(self) -> dict[str, Any]:
         """Current value of every control, by name."""
         return {name: c.value for name, c in self.controls.items()}
+
+    def _on_value(self, change) -> None:
+        if not self._reverting:  # putting the last good values back must not redraw once per control
+            self.on_control_change(change)
 
     def on_control_change(self, change=None) -> None:
         """Called with the traitlets ``change`` dict when any control moves; redraws.
@@ -121,9 +133,23 @@ class InteractiveFigure(widgets.VBox):
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the state and redraw (called automatically when a control moves)."""
+        """Recompute the state and redraw (called automatically when a control moves).
+
+        If the new values are refused, the widget returns to the last good values
+        (see :meth:`_recover`) and the error is raised.
+        """
         t0 = time.perf_counter()
-        self.state = self._compute(**self.values())
+        values = self.values()
+        try:
+            self._redraw(values)
+        except Exception as err:
+            self._recover(err)
+            raise
+        self._good_values = values
+        self.redraw_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _redraw(self, values: Mapping[str, Any]) -> None:
+        self.state = self._compute(**values)
         with style():
             if self._update is not None:
                 full = bool(self._update(self._handles, self.state))
@@ -135,7 +161,24 @@ class InteractiveFigure(widgets.VBox):
         if self._readout_fn is not None:
             self.readout.value = self._readout_fn(self.state)
         self.image.value = png
-        self.redraw_ms.append((time.perf_counter() - t0) * 1000.0)
+
+    def _recover(self, err: Exception) -> None:
+        """Put the controls back to the last good values, redraw those in full and say why in the readout."""
+        self._reverting = True
+        try:
+            for name, value in self._good_values.items():
+                if self.controls[name].value != value:  # NaN differs from everything, itself included
+                    self.controls[name].value = value
+        finally:
+            self._reverting = False
+        self.state = self._compute(**self._good_values)
+        with style():
+            self.figure.clear()
+            self._handles = self._draw(self.figure, self.state)
+            self.image.value = self._render(full=True)
+        readout = self._readout_fn(self.state) if self._readout_fn is not None else ""
+        self.readout.value = (readout + "<div style='color:#b00020'>⚠ not applied: "
+                              f"{html.escape(str(err))}. Back to the last values that worked.</div>")
 
     def _render(self, full: bool) -> bytes:
         """Draw the figure into the Agg canvas and return it as PNG.

@@ -16,6 +16,7 @@ from ._core import InteractiveFigure
 __all__ = ["extension_widget", "TARGET_LENGTHS"]
 
 TARGET_LENGTHS = tuple(2 ** p for p in range(10, 18))  # 1024 ... 131072
+FACTOR_RANGE = (1.0, 32.0)
 _LAYOUT = dict(layout=widgets.Layout(width="560px"), style={"description_width": "120px"})
 
 
@@ -26,14 +27,18 @@ def extension_widget(method: str = "yarn", factor: float = 4.0, target_len: int 
     Left: the wavelength of every pair before (grey) and after scaling, against the
     trained and the target length. Right: the largest angle each pair reaches in training
     (grey) and at the target length; red dots mark pairs that meet angles they never saw.
-    ``dim``, ``base`` and ``train_len`` are fixed for the widget's lifetime.
+    ``dim``, ``base`` and ``train_len`` are fixed for the widget's lifetime; ``factor`` must lie
+    in [1, 32] and ``target_len`` be one of ``TARGET_LENGTHS`` (the slider ranges).
     """
-    extension_state(method, factor, target_len, dim, base, train_len)  # validates the arguments
+    state = extension_state(method, factor, target_len, dim, base, train_len)  # validates the arguments
+    if not FACTOR_RANGE[0] <= state["factor"] <= FACTOR_RANGE[1]:
+        raise ValueError(f"factor must be in [{FACTOR_RANGE[0]:g}, {FACTOR_RANGE[1]:g}] for the slider; got {factor}")
     if target_len not in TARGET_LENGTHS:
         raise ValueError(f"target_len must be one of {', '.join(map(str, TARGET_LENGTHS))}; got {target_len}")
     controls = {
         "method": widgets.Dropdown(options=list(METHODS), value=method, description="method", **_LAYOUT),
-        "factor": widgets.FloatSlider(value=factor, min=1.0, max=32.0, step=0.5, description="scale factor s",
+        "factor": widgets.FloatSlider(value=factor, min=FACTOR_RANGE[0], max=FACTOR_RANGE[1], step=0.5,
+                                      description="scale factor s",
                                       continuous_update=True, readout_format=".1f", **_LAYOUT),
         "target_len": widgets.SelectionSlider(options=list(TARGET_LENGTHS), value=target_len,
                                               description="target length", continuous_update=True, **_LAYOUT),

@@ -21,6 +21,7 @@ __all__ = ["rope2d_widget", "Rope2DWidget"]
 _SLIDER = dict(continuous_update=True, layout=widgets.Layout(width="520px"),
                style={"description_width": "150px"})
 MAX_POSITION = 20
+THETA_RANGE = (0.0, 180.0)  # degrees
 
 
 class Rope2DWidget(InteractiveFigure):
@@ -67,17 +68,21 @@ def rope2d_widget(m: int = 3, n: int = 1, theta_deg: float = 30.0,
     The figure shows ``R(m theta) q`` and ``R(n theta) k`` (left) and the score against
     ``m - n`` (right); the readout prints the score, the relative form ``g(q, k, m - n)``
     and the score of the same pair moved to ``(m + s, n + s)``, marked "unchanged ✓".
-    Tick "move m and n together" to drag both positions at once.
+    Tick "move m and n together" to drag both positions at once. ``m`` and ``n`` must lie in
+    [0, 20] and ``theta_deg`` in [0, 180] (the slider ranges).
     """
     state = rope2d_state(m, n, theta_deg, q, k)  # validates the arguments
     if not (0 <= m <= MAX_POSITION and 0 <= n <= MAX_POSITION):
         raise ValueError(f"m and n must be in [0, {MAX_POSITION}] for the sliders; got m = {m}, n = {n}")
+    if not THETA_RANGE[0] <= state["theta_deg"] <= THETA_RANGE[1]:
+        raise ValueError(f"theta_deg must be in [{THETA_RANGE[0]:g}, {THETA_RANGE[1]:g}] for the slider; "
+                         f"got {theta_deg}")
     controls = {
         "m": widgets.IntSlider(value=state["m"], min=0, max=MAX_POSITION, description="query position m",
                                **_SLIDER),
         "n": widgets.IntSlider(value=state["n"], min=0, max=MAX_POSITION, description="key position n",
                                **_SLIDER),
-        "theta_deg": widgets.FloatSlider(value=state["theta_deg"], min=0.0, max=180.0, step=1.0,
+        "theta_deg": widgets.FloatSlider(value=state["theta_deg"], min=THETA_RANGE[0], max=THETA_RANGE[1], step=1.0,
                                          description="θ (degrees)", readout_format=".0f", **_SLIDER),
         "together": widgets.Checkbox(value=False, description="move m and n together",
                                      indent=False, layout=widgets.Layout(width="520px")),
