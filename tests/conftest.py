@@ -27,3 +27,37 @@ settings.load_profile("ropelab")
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+# The browser tests skip (outside CI) when there is no Chromium; their skip reasons start with
+# this (tests/browser/browser_helpers.py, SKIP_PREFIX). Instead of one "SKIPPED" line per test
+# in the short summary, the run ends with one line per reason: how many were skipped, and why.
+BROWSER_SKIP_PREFIX = "no browser: "
+
+
+def _browser_skip_reason(report) -> str | None:
+    longrepr = getattr(report, "longrepr", None)
+    if not (isinstance(longrepr, tuple) and len(longrepr) == 3):
+        return None
+    message = str(longrepr[2]).removeprefix("Skipped: ")
+    return message[len(BROWSER_SKIP_PREFIX):] if message.startswith(BROWSER_SKIP_PREFIX) else None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: around the short test summary, before the totals
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    browser = [rep for rep in skipped if _browser_skip_reason(rep) is not None]
+    if browser:  # left out of the short summary while it is written, put back for the totals
+        terminalreporter.stats["skipped"] = [rep for rep in skipped if _browser_skip_reason(rep) is None]
+    try:
+        return (yield)
+    finally:
+        if browser:
+            terminalreporter.stats["skipped"] = skipped
+            reasons: dict[str, int] = {}
+            for rep in browser:
+                reason = _browser_skip_reason(rep)
+                reasons[reason] = reasons.get(reason, 0) + 1
+            for reason, n in reasons.items():
+                terminalreporter.write_line(f"{n} browser test{'' if n == 1 else 's'} skipped: {reason}",
+                                            yellow=True, bold=True)

@@ -1,11 +1,14 @@
-"""benchmarks/rope_speed.py runs end to end at a tiny size and reports what it promises."""
+"""benchmarks/rope_speed.py runs end to end at a tiny size and reports what it promises; and
+``./lab test --busy N`` (tools/busy.py) loads the machine while a run lasts, and only then."""
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -63,3 +66,119 @@ def test_bad_shape_is_rejected(root, tmp_path):
     proc = subprocess.run([sys.executable, str(root / "benchmarks" / "rope_speed.py"), "--shape", "1", "2", "8", "7"],
                           cwd=root, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "even D" in proc.stderr
+
+
+# --------------------------------------------------------------------------- tools/busy.py, ./lab test --busy
+# (the load that `./lab test --busy N` puts beside a test run; these tests check that it is
+# there while the run lasts and gone after it, however the run ends; no timing is asserted)
+
+INNER_TEST = '''
+import json, os, pathlib, time
+import psutil
+
+def test_look_at_the_spinners():
+    here = pathlib.Path(__file__).parent
+    spinners = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])
+                if p.info["cmdline"] and "--spin" in p.info["cmdline"]
+                and any(c.endswith("busy.py") for c in p.info["cmdline"])]
+    (here / "spinners.json").write_text(json.dumps(spinners))
+    if os.environ.get("INNER_MODE") == "fail":
+        assert False, "a failing run"
+    if os.environ.get("INNER_MODE") == "hang":
+        (here / "started").write_text("")
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # until the outer test interrupts the run
+            time.sleep(0.1)
+'''
+
+
+def _spinners_watching(pid: int) -> list:
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["cmdline", "status"]):
+        cmd = p.info["cmdline"] or []
+        if "--spin" in cmd and "--watch" in cmd and cmd[cmd.index("--watch") + 1] == str(pid) \
+                and p.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(p)
+    return found
+
+
+def _lab_test(root, tmp_path, mode: str, *lab_args: str) -> subprocess.Popen:
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    env = dict(os.environ, ROPELAB_USE_CURRENT_ENV="1", INNER_MODE=mode,
+               PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
+    env.pop("PYTEST_ADDOPTS", None)
+    return subprocess.Popen([str(root / "lab"), "test", *lab_args, "-p", "no:cacheprovider", "-q",
+                             "--rootdir", str(tmp_path), str(tmp_path / "test_inner.py")],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def _gone(pid: int, timeout: float = 60.0) -> list:
+    """Spinners still watching ``pid`` after they have had ``timeout`` seconds to stop."""
+    import psutil
+
+    _, alive = psutil.wait_procs(_spinners_watching(pid), timeout=timeout)
+    return alive
+
+
+@pytest.mark.parametrize("mode, status", [("pass", 0), ("fail", 1)])
+def test_lab_test_busy_runs_spinners_beside_pytest_and_stops_them(root, tmp_path, mode, status):
+    proc = _lab_test(root, tmp_path, mode, "--busy", "2")
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == status, out[-3000:]
+    seen = json.loads((tmp_path / "spinners.json").read_text())
+    watching = [cmd for cmd in seen if cmd[cmd.index("--watch") + 1] == str(proc.pid)]
+    assert len(watching) == 2, f"expected 2 spinners watching ./lab (pid {proc.pid}) during the run: {seen}"
+    assert "2 busy CPU processes running beside the tests" in out and "busy processes stopped" in out, out[-3000:]
+    assert _gone(proc.pid) == [], "spinners outlived the run"
+
+
+def test_lab_test_busy_stops_its_spinners_on_ctrl_c(root, tmp_path):
+    proc = _lab_test(root, tmp_path, "hang", "--busy=1")
+    try:
+        started = tmp_path / "started"
+        deadline = time.monotonic() + 300  # (a poll for the inner test to be running)
+        while not started.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert started.exists(), proc.communicate(timeout=60)[0][-3000:]
+        assert len(_spinners_watching(proc.pid)) == 1
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole foreground group
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0, out[-3000:]
+    assert _gone(proc.pid) == [], "spinners outlived an interrupted run"
+
+
+def test_spinners_stop_when_what_they_watch_is_killed(root):
+    """Even a ./lab killed outright (no trap runs) leaves no spinner behind: they watch its pid."""
+    watched = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    busy = subprocess.Popen([sys.executable, str(root / "tools" / "busy.py"), "2", "--watch", str(watched.pid)],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        import psutil
+
+        deadline = time.monotonic() + 120  # (a poll until both spinners have started)
+        while len(_spinners_watching(watched.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        spinners = _spinners_watching(watched.pid)
+        assert len(spinners) == 2
+        assert all(psutil.Process(p.pid).ppid() == busy.pid for p in spinners)
+        watched.kill()
+        watched.wait()
+        assert _gone(watched.pid) == []
+        assert busy.wait(timeout=60) == 0
+    finally:
+        for p in (watched, busy):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def test_busy_rejects_a_bad_count(root):
+    proc = subprocess.run([str(root / "lab"), "test", "--busy", "two"], cwd=root, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "N must be a whole number" in proc.stderr

@@ -157,3 +157,117 @@ def test_strict_nbval_fails_when_a_stored_output_is_wrong(tmp_path):
             assert result.returncode == 0, result.stdout[-3000:]
         else:
             assert result.returncode != 0 and "1 failed" in result.stdout, result.stdout[-3000:]
+
+
+# --------------------------------------------------------------------------- cells that raise on purpose
+# nbval reads the "# NBVAL_RAISES_EXCEPTION" comment; JupyterLab's and Notebook's Run All,
+# nbclient and `jupyter nbconvert --execute` go on past a failing cell only when its
+# metadata carries the "raises-exception" tag. Such a cell needs both.
+RAISES_TAG = "raises-exception"
+
+
+def _marked_raises(cell) -> bool:
+    """The cell has nbval's marker: a comment line that is exactly NBVAL_RAISES_EXCEPTION."""
+    return any(line.strip().startswith("#") and line.strip().lstrip("#").strip() == "NBVAL_RAISES_EXCEPTION"
+               for line in _src(cell).splitlines())
+
+
+def raises_exception_problems(nb: dict) -> list[str]:
+    """Code cells with the nbval marker but not the tag, or the tag but not the marker."""
+    problems = []
+    code = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    for i, cell in enumerate(code):
+        marked = _marked_raises(cell)
+        tagged = RAISES_TAG in (cell.get("metadata", {}).get("tags") or [])
+        if marked and not tagged:
+            problems.append(f"code cell {i} has # NBVAL_RAISES_EXCEPTION but not the {RAISES_TAG!r} tag: "
+                            "Run All and nbconvert --execute stop there")
+        if tagged and not marked:
+            problems.append(f"code cell {i} has the {RAISES_TAG!r} tag but not # NBVAL_RAISES_EXCEPTION: "
+                            "nbval would not expect its error")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_cells_that_raise_on_purpose_carry_the_marker_and_the_tag(path):
+    assert raises_exception_problems(json.loads(path.read_text())) == []
+
+
+def test_some_notebooks_do_raise_on_purpose():
+    marked = {p.stem: [i for i, c in enumerate(json.loads(p.read_text())["cells"]) if _marked_raises(c)]
+              for p in NOTEBOOKS}
+    assert marked["03_euler_formula"] == [21] and marked["06_llama_rope"] == [11, 38], marked
+
+
+def _synthetic(source: str, tags: list[str] | None) -> dict:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(source)]
+    if tags is not None:
+        nb.cells[1].metadata["tags"] = tags
+    return nb
+
+
+def test_the_raises_exception_check_fails_both_ways():
+    assert raises_exception_problems(_synthetic("# NBVAL_RAISES_EXCEPTION\n1 / 0", [RAISES_TAG])) == []
+    assert raises_exception_problems(_synthetic("# NBVAL_RAISES_EXCEPTION\n1 / 0", ["other"])) == [
+        "code cell 1 has # NBVAL_RAISES_EXCEPTION but not the 'raises-exception' tag: "
+        "Run All and nbconvert --execute stop there"]
+    assert raises_exception_problems(_synthetic("# NBVAL_RAISES_EXCEPTION\n1 / 0", None))
+    assert raises_exception_problems(_synthetic("1 / 0", [RAISES_TAG])) == [
+        "code cell 1 has the 'raises-exception' tag but not # NBVAL_RAISES_EXCEPTION: "
+        "nbval would not expect its error"]
+    assert raises_exception_problems(_synthetic("print('NBVAL_RAISES_EXCEPTION')", None)) == [], (
+        "only the comment counts, as for nbval")
+
+
+def _execute(nb, path: Path):
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
+                   store_widget_state=False).execute()
+    return nb
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS
+                                  if any(_marked_raises(c) for c in json.loads(p.read_text())["cells"])],
+                         ids=lambda p: p.stem)
+def test_nbclient_runs_the_notebook_as_stored_to_its_last_cell(path):
+    """What `jupyter nbconvert --execute` does (it runs nbclient): the stored notebook, tags and all,
+    runs to the last cell; the errors are exactly the deliberate ones."""
+    import nbformat
+
+    nb = _execute(nbformat.read(path, as_version=4), path)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    with_errors = [i for i, c in enumerate(code) if any(o.output_type == "error" for o in c.outputs)]
+    assert with_errors == [i for i, c in enumerate(code) if _marked_raises(c)]
+
+
+def _nbexec():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nbexec", ROOT / "tools" / "nbexec.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_regen_runs_past_a_deliberate_error_and_keeps_the_tag(tmp_path):
+    """`./lab regen` (tools/nbexec.py) executes through a deliberate error, and what it saves
+    still carries the tag, so that Run All keeps working after a regen."""
+    import nbformat
+
+    nb = _synthetic("# NBVAL_RAISES_EXCEPTION\nraise ValueError('on purpose')", None)  # no tag: regen adds it
+    nb.cells.append(nbformat.v4.new_code_cell("print('after the error')"))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "raises.ipynb"
+    nbformat.write(nb, path)
+    _nbexec().execute(path)
+    saved = nbformat.read(path, as_version=4)
+    assert [o.get("ename") for o in saved.cells[1].outputs] == ["ValueError"]
+    assert [o.get("text") for o in saved.cells[2].outputs] == ["after the error\n"]
+    assert raises_exception_problems(saved) == [], (
+        "tools/nbexec.py saved the notebook without the raises-exception tag (it removes the tag after "
+        "executing); every ./lab regen would then undo the tags that Run All needs")

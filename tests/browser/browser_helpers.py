@@ -12,7 +12,8 @@
 
 Chromium is looked for at ``/usr/bin/chromium`` (``apt-get install -y chromium``; set
 ``ROPELAB_CHROMIUM`` to use another). Without it the browser tests fail when ``CI`` is
-set and are skipped, with the reason, everywhere else.
+set and are skipped everywhere else; the run then ends with one line saying how many
+were skipped and why (tests/conftest.py).
 """
 from __future__ import annotations
 
@@ -53,21 +54,30 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+# A skip's reason starts with this; tests/conftest.py counts these skips and ends the run
+# with one line saying how many browser tests were skipped and why.
+SKIP_PREFIX = "no browser: "
+
+
+def browser_problem() -> str | None:
+    """Why the browser tests cannot run here (None: they can)."""
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        return (f"Chromium not found at {CHROMIUM}; install it with `sudo apt-get install -y chromium` "
+                "(Debian/Ubuntu) or set ROPELAB_CHROMIUM to a Chromium binary")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as err:
+        return f"Playwright is not installed ({err}); install it with `pip install -e '.[test]'`"
+    return None
+
+
 def require_browser() -> None:
     """Fail (in CI) or skip (elsewhere), saying why, when Chromium or Playwright is missing."""
-    problem = None
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        problem = (f"Chromium not found at {CHROMIUM}: install Debian's chromium "
-                   "(sudo apt-get install -y chromium) or set ROPELAB_CHROMIUM")
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError as err:
-            problem = f"Playwright is not installed ({err}): pip install -e '.[test]'"
+    problem = browser_problem()
     if problem:
         if in_ci():
             pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
-        pytest.skip(problem)
+        pytest.skip(SKIP_PREFIX + problem)
 
 
 # --------------------------------------------------------------------------- servers
@@ -236,7 +246,7 @@ def record_kernel_memory(server: Server, what: str) -> list[float]:
 def lab_command(port: int, root_dir: Path) -> list[str]:
     return [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-        f"--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         "--IdentityProvider.token=", "--ServerApp.password=",
         f"--ServerApp.root_dir={root_dir}",
         "--LabApp.expose_app_in_browser=True",
@@ -303,9 +313,20 @@ def screenshot(pg, name: str, locator=None) -> Path:
 # --------------------------------------------------------------------------- widgets on a page
 # An ropelab widget (ropelab.widgets._core.InteractiveFigure) is a VBox holding
 # [a box of controls, the figure as <img class="widget-image">, the HTML readout].
+#
+# Waiting: nothing here sleeps for a fixed time. A check waits (Playwright's
+# ``wait_for_function``, which polls in the page) for a state that proves the kernel has
+# caught up: a slider shows the value the key press or drag gave it, and the widget has
+# redrawn for the values its sliders hold *now*. The kernel answers one slider value at a
+# time, readout first and figure second (InteractiveFigure._redraw), so "redrawn for now"
+# is: the readout shows the sliders' current values, and the figure changed after the
+# readout last did (``watch_redraws`` records that order). On a busy machine this only
+# takes longer; the limit (REDRAW_TIMEOUT_MS) is generous, and when it runs out the wait
+# returns what the page shows so that the assertion after it says what is wrong.
 
 NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?")
 ERROR_TEXT = "Error displaying widget"
+REDRAW_TIMEOUT_MS = STEP_TIMEOUT_MS
 
 
 def figure_widgets(pg):
@@ -333,14 +354,59 @@ def numbers(text: str) -> list[float]:
     return [float(s.replace("−", "-")) for s in NUMBER.findall(text)]
 
 
-def slider_value(slider):
-    """The value a slider shows in its own readout: a float ("1,024" and "−0.5" included), or
-    the text itself for a selection slider."""
-    text = slider.locator(".widget-readout").inner_text().strip()
+def _parse_slider_text(text: str):
     try:
         return float(text.replace("−", "-").replace(",", "").replace("\u2009", ""))
     except ValueError:
         return text
+
+
+def slider_value(slider):
+    """The value a slider shows in its own readout: a float ("1,024" and "−0.5" included), or
+    the text itself for a selection slider."""
+    return _parse_slider_text(slider.locator(".widget-readout").inner_text().strip())
+
+
+# JavaScript shared by the waits below (the same parsing as slider_value and numbers).
+_JS_LIB = r"""
+const parseValue = t => {
+    const s = t.trim().replace(/\u2212/g, '-').replace(/[,\u2009]/g, '');
+    const v = Number(s);
+    return (s !== '' && !Number.isNaN(v)) ? v : t.trim();
+};
+const sliderIn = (box, label) => [...box.querySelectorAll('.widget-inline-hbox')].find(
+    h => [...h.querySelectorAll('.widget-label')].some(l => l.textContent.trim() === label));
+const readoutOf = box => [...box.children].filter(e => e.classList.contains('widget-html')).pop();
+const imageOf = box => [...box.children].find(e => e.tagName === 'IMG' && e.classList.contains('widget-image'));
+"""
+
+
+def wait_for_slider(slider, *, differs_from=None, equals=None, tol: float = 1e-6,
+                    timeout_ms: float = REDRAW_TIMEOUT_MS):
+    """Wait until the slider's own readout differs from ``differs_from`` or equals ``equals``
+    (numbers within ``tol``); return the value it shows then (or at the time limit)."""
+    assert (differs_from is None) != (equals is None), "give exactly one of differs_from and equals"
+    mode, ref = ("differs", differs_from) if equals is None else ("equals", equals)
+    from playwright.sync_api import Error as PlaywrightError
+
+    readout = slider.locator(".widget-readout").first
+    try:
+        readout.page.wait_for_function(
+            "([el, mode, ref, tol]) => {" + _JS_LIB + """
+                const v = parseValue(el.textContent);
+                const same = (typeof v === 'number' && typeof ref === 'number') ? Math.abs(v - ref) <= tol : v === ref;
+                return mode === 'equals' ? same : !same;
+            }""", arg=[readout.element_handle(), mode, ref, tol], timeout=timeout_ms)
+    except PlaywrightError:  # (a timeout): the caller's assertion reports the value
+        pass
+    return slider_value(slider)
+
+
+def slider_at_end(slider, end: str = "max") -> bool:
+    """Whether the slider's handle is at the end of its range (from its ARIA attributes)."""
+    handle = slider.locator(".noUi-handle").first
+    now, limit = handle.get_attribute("aria-valuenow"), handle.get_attribute(f"aria-value{end}")
+    return now is not None and limit is not None and float(now) == float(limit)
 
 
 @dataclass
@@ -348,36 +414,89 @@ class WidgetSnapshot:
     src: str          # the <img> src (a blob: URL, new for every new PNG)
     png: bytes        # what the <img> looks like on screen
     readout: str      # the readout's text
+    settled: bool = True  # False: taken when a wait for the redraw ran out of time
 
     def changed_from(self, other: "WidgetSnapshot") -> list[str]:
         return [name for name in ("src", "png", "readout") if getattr(self, name) != getattr(other, name)]
 
+    def note(self) -> str:
+        return "" if self.settled else f" (the widget had not redrawn after {REDRAW_TIMEOUT_MS / 1000:.0f} s)"
 
-def snapshot(box) -> WidgetSnapshot:
+
+def snapshot(box, settled: bool = True) -> WidgetSnapshot:
     img = box.locator("xpath=./img[contains(@class, 'widget-image')]").first
     img.scroll_into_view_if_needed()
     return WidgetSnapshot(src=img.get_attribute("src") or "", png=img.screenshot(),
-                          readout=readout_of(box).inner_text())
+                          readout=readout_of(box).inner_text(), settled=settled)
 
 
-def wait_for_change(box, before: WidgetSnapshot, timeout: float = 30.0) -> WidgetSnapshot:
-    """Poll until the figure (src and pixels) and the readout all differ from ``before``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = snapshot(box)
-        if len(now.changed_from(before)) == 3 or time.monotonic() > deadline:
-            return now
-        box.page.wait_for_timeout(200)
+def watch_redraws(box) -> None:
+    """Start recording, in order, every change of ``box``'s readout and of its figure's src.
+    Call it right before the key press, drag or click whose redraw ``wait_for_redraw`` awaits."""
+    box.evaluate("(box) => {" + _JS_LIB + """
+        if (box.__ropelabObserver) box.__ropelabObserver.disconnect();
+        const img = imageOf(box), readout = readoutOf(box), log = [];
+        const observer = new MutationObserver(records => {
+            for (const r of records) {
+                if (r.target === img && r.attributeName === 'src') log.push('figure');
+                else if (readout && readout.contains(r.target)) log.push('readout');
+            }
+        });
+        observer.observe(box, {subtree: true, childList: true, characterData: true,
+                               attributes: true, attributeFilter: ['src']});
+        box.__ropelabObserver = observer;
+        box.__ropelabLog = log;
+    }""")
+
+
+def wait_for_redraw(box, shows: tuple[tuple[str, str, float], ...] = (),
+                    timeout_ms: float = REDRAW_TIMEOUT_MS) -> WidgetSnapshot:
+    """Wait until ``box`` has redrawn for the values its sliders hold now, then snapshot it.
+
+    Since ``watch_redraws(box)``: the readout changed, the figure changed after the
+    readout's last change, and the new image is loaded. Each ``(regex, label, tol)`` in
+    ``shows`` must hold too: the number the regex captures in the readout text is, in
+    absolute value, within ``tol`` of the value the slider labelled ``label`` shows now
+    (so a readout still showing an earlier value of a drag does not count).
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    settled = True
+    try:
+        box.page.wait_for_function("([box, shows]) => {" + _JS_LIB + """
+            const log = box.__ropelabLog;
+            if (!log) throw new Error('wait_for_redraw: call watch_redraws(box) before the action');
+            const lastReadout = log.lastIndexOf('readout');
+            if (lastReadout < 0 || log.lastIndexOf('figure') < lastReadout) return false;
+            const img = imageOf(box);
+            if (!img || !img.complete || !img.naturalWidth) return false;
+            const text = readoutOf(box).innerText;
+            for (const [source, label, tol] of shows) {
+                const m = new RegExp(source, 'u').exec(text);
+                const slider = sliderIn(box, label);
+                if (!m || !slider) return false;
+                const want = parseValue(slider.querySelector('.widget-readout').textContent);
+                const got = parseValue(m[1]);
+                if (typeof want !== 'number' || typeof got !== 'number') return false;
+                if (Math.abs(Math.abs(got) - Math.abs(want)) > tol) return false;
+            }
+            return true;
+        }""", arg=[box.element_handle(), [list(s) for s in shows]], timeout=timeout_ms)
+    except PlaywrightError as err:
+        if "call watch_redraws" in str(err):
+            raise
+        settled = False  # the caller's assertions say what the page shows instead
+    return snapshot(box, settled=settled)
 
 
 def press_slider(slider, key: str = "ArrowRight", times: int = 1) -> None:
-    """Move a slider with the keyboard: focus its handle and press ``key``."""
+    """Move a slider with the keyboard: focus its handle and press ``key`` (the slider
+    handles each key press before ``press`` returns; the kernel's redraw comes later)."""
     handle = slider.locator(".noUi-handle").first
     handle.scroll_into_view_if_needed()
     handle.focus()
     for _ in range(times):
         handle.press(key)
-        slider.page.wait_for_timeout(30)
 
 
 def drag_slider(slider, dx: float) -> None:
@@ -392,31 +511,6 @@ def drag_slider(slider, dx: float) -> None:
     mouse.down()
     mouse.move(x + dx, y, steps=12)
     mouse.up()
-
-
-def wait_for_value(slider, predicate, timeout: float = 15.0) -> float:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = slider_value(slider)
-        if predicate(value) or time.monotonic() > deadline:
-            return value
-        slider.page.wait_for_timeout(100)
-
-
-def settled(*sliders, quiet: float = 1.0, timeout: float = 20.0) -> tuple[float, ...]:
-    """The sliders' values once none has changed for ``quiet`` seconds (the kernel's echo
-    of a drag, and any correction it makes, have arrived)."""
-    deadline = time.monotonic() + timeout
-    last = tuple(slider_value(s) for s in sliders)
-    since = time.monotonic()
-    while time.monotonic() < deadline:
-        sliders[0].page.wait_for_timeout(150)
-        now = tuple(slider_value(s) for s in sliders)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            break
-    return last
 
 
 def assert_page_clean(pg, watch: PageWatch, where: str) -> None:

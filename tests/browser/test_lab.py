@@ -9,22 +9,40 @@ writes to the repository's files). For each notebook:
 2. "Run All": every figure widget appears, and moving its sliders (mouse drag, arrow
    keys, a checkbox) changes the figure and the readout to the right numbers.
 
+And each notebook with a cell that raises on purpose: Run → Run All Cells, from the menu,
+goes on past those cells (they are tagged ``raises-exception``) and runs the last cell.
+
 Screenshots: ``test-artifacts/browser/lab-<notebook>-*.png``.
 """
 from __future__ import annotations
 
+import contextlib
+import re
 import shutil
 
 import nbformat
 import pytest
 
-from browser_helpers import (NOTEBOOKS, assert_page_clean, figure_widgets, free_port, lab_command,
+from browser_helpers import (NOTEBOOKS, STEP_TIMEOUT_MS, assert_page_clean, figure_widgets, free_port, lab_command,
                              record_kernel_memory, running_server, screenshot, write_lab_settings)
-from widget_checks import TARGETS, check_all_widgets
+from widget_checks import TARGETS, WIDGET_VIEW, check_all_widgets
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or fails, in CI) and says why
+    PlaywrightError, expect = Exception, None
 
 pytestmark = pytest.mark.browser
 
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+RUN_ALL_TIMEOUT_MS = 4 * STEP_TIMEOUT_MS  # a whole notebook, on a busy machine
+
+
+def raising_notebooks() -> list[str]:
+    """The notebooks with a cell that raises on purpose (nbval's NBVAL_RAISES_EXCEPTION)."""
+    return sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")
+                  if any(c.cell_type == "code" and "NBVAL_RAISES_EXCEPTION" in c.source
+                         for c in nbformat.read(p, as_version=4).cells))
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +51,7 @@ def lab(tmp_path_factory, browser):
     tmp = tmp_path_factory.mktemp("lab")
     root = tmp / "root"
     (root / "notebooks").mkdir(parents=True)
-    for nb in TARGETS:
+    for nb in sorted({*TARGETS, *raising_notebooks()}):
         if (NOTEBOOKS / nb).is_file():  # (a missing one fails its own test)
             shutil.copy(NOTEBOOKS / nb, root / "notebooks" / nb)
     home = tmp / "home"
@@ -49,6 +67,31 @@ def _kernel_idle_js() -> str:
         const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
         const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
         return !!k && k.status === 'idle' && !w.sessionContext.isRestarting;
+    }"""
+
+
+def _widgets_restored_js() -> str:
+    """True once the notebook's widget manager (jupyterlab_widgets) has finished restoring
+    widgets, from the kernel and from saved state: after that nothing gets revived. The
+    manager is private to its plugin; the widget-view renderer factory of the notebook's
+    rendermime holds it (``renderer._manager``, a promise resolved with the manager)."""
+    return """async () => {
+        const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+        const rendermime = panel && panel.content && panel.content.rendermime;
+        const mime = 'application/vnd.jupyter.widget-view+json';
+        const factory = rendermime && rendermime.getFactory(mime);
+        if (!factory) return false;
+        const renderer = factory.createRenderer({mimeType: mime, sanitizer: rendermime.sanitizer, resolver: null,
+                                                 linkHandler: null, latexTypesetter: null});
+        try {
+            if (!renderer._manager || !renderer._manager.promise)
+                throw new Error('jupyterlab_widgets changed: no renderer._manager; update _widgets_restored_js');
+            // the app-wide factory never gets a manager; the notebook's own one (added once its kernel is up) has it
+            const manager = await Promise.race([renderer._manager.promise, new Promise(r => setTimeout(r, 20))]);
+            return !!manager && manager.restoredStatus === true;
+        } finally {
+            renderer.dispose();
+        }
     }"""
 
 
@@ -81,9 +124,12 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
     pg.goto(lab.url + f"lab/tree/notebooks/{notebook}?reset")
     pg.wait_for_selector(".jp-Notebook .jp-Cell", state="visible")
     pg.wait_for_function(_kernel_idle_js())
-    # the widget manager has now looked for the saved models (there are none)
-    pg.wait_for_timeout(1500)
+    # the widget manager has now looked for saved models (there are none) and the stored outputs are drawn
+    pg.wait_for_function(_widgets_restored_js())
     outputs = pg.locator(".jp-OutputArea-output")
+    for fallback in fallbacks:
+        with contextlib.suppress(AssertionError):  # (the assertion below reports what is shown instead)
+            expect(outputs.filter(has_text=fallback.strip()).first).to_be_visible(timeout=STEP_TIMEOUT_MS)
     texts = "\n".join(outputs.all_inner_texts())
     for fallback in fallbacks:
         assert fallback.strip() in texts, (
@@ -97,14 +143,22 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
 
     # 2. run all cells; every widget appears and works
     ok = pg.evaluate("async () => await window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    # (it reports False when a cell raised, as the deliberate errors tagged raises-exception do)
+    # (it reports False when a cell raised, as the deliberate errors tagged raises-exception do,
+    # and it does so at once: the cells after it are still running then)
     assert ok is not False or stored_errors, f"{notebook}: Run All reported a failure"
+    n_code = sum(1 for c in nbformat.read(NOTEBOOKS / notebook, as_version=4).cells
+                 if c.cell_type == "code" and c.source.strip())
+    pg.wait_for_function(_run_all_done_js(), arg=n_code, timeout=RUN_ALL_TIMEOUT_MS)
     pg.wait_for_function(_kernel_idle_js())
     boxes = figure_widgets(pg)
     boxes.first.wait_for(state="visible")
+    with contextlib.suppress(AssertionError):  # the views appear one after another: wait for all of them
+        expect(boxes).to_have_count(len(fallbacks), timeout=STEP_TIMEOUT_MS)
     assert boxes.count() == len(fallbacks), (
         f"{notebook}: {boxes.count()} figure widgets rendered, {len(fallbacks)} widget outputs stored")
     errors = pg.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    with contextlib.suppress(AssertionError):
+        expect(errors).to_have_count(stored_errors, timeout=STEP_TIMEOUT_MS)
     assert errors.count() == stored_errors, (
         f"{notebook}: {errors.count()} error/stderr outputs after Run All, {stored_errors} stored "
         f"(deliberate ones): {[t[:300] for t in errors.all_inner_texts()]}")
@@ -115,4 +169,79 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
     assert_page_clean(pg, watch, f"{notebook} after moving the sliders")
     assert watch.blocked == [], f"{notebook}: JupyterLab asked for non-local URLs: {watch.blocked}"
     record_kernel_memory(lab, f"JupyterLab kernel after running {notebook} and moving its sliders")
+    pg.evaluate("async () => await window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+
+_PROMPTS_JS = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"
+               ".map(e => e.textContent.trim())")
+
+
+def _run_all_done_js() -> str:
+    """Run All has ended: the execution of every code cell (its output area's kernel future)
+    is done, i.e. the kernel has replied and gone idle for it, whether the cell ran, failed
+    or was aborted. Prompts cannot tell: when a cell fails, JupyterLab blanks the prompts
+    of the cells still queued, while the kernel goes on running them if the failing cell is
+    tagged raises-exception (and it reports the Run All command finished at that moment)."""
+    return """(cells) => {
+        const panel = window.jupyterapp.shell.currentWidget;
+        const code = panel.content.widgets.filter(
+            w => w.model.type === 'code' && w.model.sharedModel.getSource().trim());
+        for (const w of code) {
+            const future = w.outputArea.future;
+            if (future && !future.__ropelabWatched) {
+                future.__ropelabWatched = true;
+                const done = () => { future.__ropelabDone = true; };
+                future.done.then(done, done);  // (after JupyterLab's own handler, which sets the count)
+            }
+        }
+        return code.length === cells && code.every(w => !!w.outputArea.future && w.outputArea.future.__ropelabDone);
+    }"""
+
+
+@pytest.mark.parametrize("notebook", raising_notebooks())
+def test_run_all_goes_past_the_cells_that_raise_on_purpose(notebook, lab, page):
+    """Run → Run All Cells (the menu, as a student does it) runs every cell to the last one;
+    the deliberate errors are shown and do not stop the run."""
+    pg, watch = page
+    tag = f"lab-runall-{notebook.removesuffix('.ipynb')}"
+    nb = nbformat.read(NOTEBOOKS / notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    raising = [i for i, c in enumerate(code) if "NBVAL_RAISES_EXCEPTION" in c.source]
+    last_text = next((t for out in code[-1].outputs for t in [out.get("text") or out.get("data", {}).get("text/plain")]
+                      if t), "")
+    assert raising and last_text.strip(), f"{notebook}: expected deliberate errors and a last cell with output"
+
+    pg.goto(lab.url + f"lab/tree/notebooks/{notebook}?reset")
+    pg.wait_for_selector(".jp-Notebook .jp-Cell", state="visible")
+    pg.wait_for_function(_kernel_idle_js())
+    # no stored count or output may pass for a fresh one
+    pg.evaluate("async () => await window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    pg.wait_for_function(f"() => ({_PROMPTS_JS})().every(p => p === '[ ]:')")
+    assert len(pg.evaluate(_PROMPTS_JS)) == len(code), "every code cell is in the DOM (windowing is off)"
+
+    pg.locator(".lm-MenuBar-item", has_text="Run").first.click()
+    pg.locator(".lm-Menu-item:visible", has=pg.locator(".lm-Menu-itemLabel:text-is('Run All Cells')")).click()
+    with contextlib.suppress(PlaywrightError):  # (the assertions below say what happened instead)
+        pg.wait_for_function(_run_all_done_js(), arg=len(code), timeout=RUN_ALL_TIMEOUT_MS)
+    prompts = pg.evaluate(_PROMPTS_JS)
+    screenshot(pg, f"{tag}-end")
+    never_run = [i for i, p in enumerate(prompts) if not re.fullmatch(r"\[\d+\]:", p)]
+    assert not never_run, (f"{notebook}: Run All stopped; code cells {never_run} did not run to the end "
+                           f"(deliberate errors in code cells {raising}): {prompts}")
+    counts = [int(p.strip("[]:")) for p in prompts]
+    assert counts == list(range(counts[0], counts[0] + len(code))), f"{notebook}: cells ran out of order: {prompts}"
+
+    last = pg.locator(".jp-Notebook .jp-CodeCell").last
+    expect(last.locator(".jp-OutputArea")).to_contain_text(last_text.strip().splitlines()[0], timeout=STEP_TIMEOUT_MS)
+    errors = pg.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    with contextlib.suppress(AssertionError):
+        expect(errors).to_have_count(len(raising), timeout=STEP_TIMEOUT_MS)
+    assert errors.count() == len(raising), (
+        f"{notebook}: {errors.count()} error outputs after Run All, {len(raising)} deliberate ones: "
+        f"{[t[:300] for t in errors.all_inner_texts()]}")
+    for i in raising:  # each deliberate error is in its own cell
+        cell = pg.locator(".jp-Notebook .jp-CodeCell").nth(i)
+        assert cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 1, (
+            f"{notebook}: code cell {i} should show its deliberate error")
+    assert watch.blocked == [], f"{notebook}: JupyterLab asked for non-local URLs: {watch.blocked}"
     pg.evaluate("async () => await window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")

@@ -20,10 +20,10 @@ import urllib.request
 import psutil
 import pytest
 
-from browser_helpers import (NOTEBOOKS, ROOT, assert_page_clean, figure_widgets, free_port, present_command,
-                             press_slider, record_kernel_memory, running_server, screenshot, snapshot,
-                             wait_for_change)
-from widget_checks import TARGETS, check_all_widgets, widget_notebooks
+from browser_helpers import (NOTEBOOKS, ROOT, STEP_TIMEOUT_MS, assert_page_clean, figure_widgets, free_port,
+                             present_command, press_slider, record_kernel_memory, running_server, screenshot,
+                             snapshot, wait_for_redraw, watch_redraws)
+from widget_checks import TARGETS, check_all_widgets, stored_widget_outputs, widget_notebooks
 
 READY = "voila/static/voila.js"  # a static file: answers without running the notebook
 MIN_TEXT_PX = 20.0
@@ -49,12 +49,20 @@ def presenter(tmp_path_factory):
         yield start
 
 
-def _open(pg, server):
-    """Load the app and wait until Voila has rendered every cell and the widgets are live."""
+def _open(pg, server, notebook: str):
+    """Load the app and wait until Voila has rendered every cell and every widget (as many
+    figure widgets as the stored notebook has widget outputs) is live."""
     response = pg.goto(server.url, wait_until="load")
     assert response is not None and response.ok, f"presentation page answered {response and response.status}"
     pg.wait_for_selector("#rendered_cells", state="visible")
     figure_widgets(pg).first.wait_for(state="visible")
+    from playwright.sync_api import expect
+
+    expected = len(stored_widget_outputs(NOTEBOOKS / notebook))
+    # the views appear one after another: wait for all of them, not just the first
+    expect(figure_widgets(pg)).to_have_count(expected, timeout=STEP_TIMEOUT_MS)
+    for i in range(expected):
+        figure_widgets(pg).nth(i).locator("xpath=./img[contains(@class, 'widget-image')]").wait_for(state="visible")
     return response
 
 
@@ -65,7 +73,7 @@ def test_presentation_mode(notebook, presenter, page):
     tag = f"present-{notebook.removesuffix('.ipynb')}"
     assert (NOTEBOOKS / notebook).is_file(), f"notebooks/{notebook} is missing"
     server = presenter(notebook)
-    response = _open(pg, server)
+    response = _open(pg, server, notebook)
     assert "default-src 'self'" in (response.headers.get("content-security-policy") or ""), (
         "the presentation page must send a Content-Security-Policy that keeps the browser on this server")
     screenshot(pg, f"{tag}-top")
@@ -102,9 +110,9 @@ def test_browser_refuses_remote_requests_in_presentation_mode(presenter, page):
     before it is made (a lecture-hall browser has no Playwright in front of it)."""
     pg, watch = page
     server = presenter(TARGETS[0])
-    _open(pg, server)
+    _open(pg, server, TARGETS[0])
     result = pg.evaluate("""async () => {
-        const violations = [];
+        const violations = window.__ropelabViolations = [];
         document.addEventListener('securitypolicyviolation', e => violations.push(e.blockedURI));
         let fetched;
         try { await fetch('https://example.org/ropelab-probe.json'); fetched = 'loaded'; }
@@ -114,11 +122,16 @@ def test_browser_refuses_remote_requests_in_presentation_mode(presenter, page):
         img.src = 'https://example.org/ropelab-probe.png';
         document.body.appendChild(img);
         const image = await imgDone;
-        await new Promise(r => setTimeout(r, 200));
-        return {fetched, image, violations};
+        return {fetched, image};
     }""")
     assert result["fetched"] == "refused" and result["image"] == "refused", result
-    assert any("example.org" in v for v in result["violations"]), result
+    # the violation events are dispatched after the refusals: wait for one (as long as any step may take)
+    from playwright.sync_api import Error as PlaywrightError
+
+    with contextlib.suppress(PlaywrightError):
+        pg.wait_for_function("() => window.__ropelabViolations.some(v => v.includes('example.org'))")
+    violations = pg.evaluate("() => window.__ropelabViolations")
+    assert any("example.org" in v for v in violations), {**result, "violations": violations}
     # the policy, not Playwright's routing, stopped them: no request reached the network layer
     assert watch.blocked == [], watch.blocked
 
@@ -127,8 +140,9 @@ def test_browser_refuses_remote_requests_in_presentation_mode(presenter, page):
 def test_blocking_is_real(browser, page):
     """The routing that the other tests rely on does see and abort a remote request."""
     pg, watch = page
-    pg.set_content("<img src='https://example.org/ropelab-probe.png'>")
-    pg.wait_for_timeout(500)
+    pg.set_content("<img src='https://example.org/ropelab-probe.png'>")  # returns after the load event...
+    # ... which waits for the image request: Playwright's routing has aborted (and recorded) it by then
+    pg.wait_for_function("() => document.querySelector('img').complete")
     assert watch.blocked == ["https://example.org/ropelab-probe.png"]
 
 
@@ -176,18 +190,22 @@ def test_idle_kernels_are_culled_but_an_open_page_keeps_its_kernel(tmp_path, pag
         abandoned = server.kernel_pids()
         assert abandoned, "expected the kernel left by the page load"
         # an open page: its kernel must survive long idle periods
-        _open(pg, server)
+        _open(pg, server, TARGETS[0])
         kept = [p for p in server.kernel_pids() if p not in abandoned]
         assert len(kept) == 1, f"expected one kernel for the open page, found {kept}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000  # (a poll of the server, every 0.5 s)
         while time.monotonic() < deadline and any(p in server.kernel_pids() for p in abandoned):
             time.sleep(0.5)
         assert not any(p in server.kernel_pids() for p in abandoned), "abandoned kernels were not culled"
-        time.sleep(3)  # idle longer than --cull-idle with the page open
+        # (not a wait for something to happen: the open page's kernel must stay idle longer than
+        # --cull-idle, through more than one cull pass; a busy machine only makes this longer)
+        time.sleep(3)
         assert server.kernel_pids() == kept, "the open page's kernel was culled"
         box = figure_widgets(pg).first
         before = snapshot(box)
+        watch_redraws(box)
         press_slider(box.locator(".widget-slider").first, "ArrowRight")
-        after = wait_for_change(box, before)
-        assert after.changed_from(before) == ["src", "png", "readout"], "the widget stopped working after idling"
+        after = wait_for_redraw(box)
+        assert after.changed_from(before) == ["src", "png", "readout"], (
+            f"the widget stopped working after idling{after.note()}")
         assert_page_clean(pg, watch, "presentation after idling")
