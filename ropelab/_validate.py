@@ -57,6 +57,14 @@ def check_tensor(
     return x
 
 
+def check_rope_input(x, name: str = "x") -> torch.Tensor:
+    """What every RoPE form takes: a floating tensor ``(..., seq, dim)`` with an even ``dim``."""
+    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)",
+                     fix=f"for a single vector (dim,) use {name}[None], a sequence of one token")
+    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
+    return x
+
+
 def check_int(value, name: str, *, minimum: int | None = None) -> int:
     """Check that ``value`` is an integer (Python int or integral 0-d tensor) >= minimum."""
     if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.dtype.is_floating_point:

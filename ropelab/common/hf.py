@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ._validate import as_positions, check_base, check_even_dim, check_int, check_tensor
+from .._validate import as_positions, check_base, check_even_dim, check_int, check_tensor
 
 __all__ = ["llama_config", "hf_rotary_embedding", "hf_cos_sin", "hf_apply_rotary_pos_emb",
            "hf_rotate_half"]

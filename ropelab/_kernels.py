@@ -1,4 +1,4 @@
-"""RoPE at memory speed: the kernels behind :func:`ropelab.apply_rope`.
+"""RoPE at memory speed: the kernels behind :func:`ropelab.apply_rope` (private: no validation).
 
 RoPE reads ``x`` once and writes a result of the same size; nothing can do less
 than that, which is exactly what ``x.clone()`` costs. The readable forms in
@@ -35,37 +35,19 @@ Results equal the reference forms (:func:`ropelab.rope_complex`,
 reference forms, which autograd can differentiate (``out=`` operations cannot), and
 nothing is cached.
 
-Shapes: ``x: (..., seq, dim)``, ``positions: (seq,)``.
+Shapes: ``x: (..., seq, dim)``, ``positions: (seq,)``. Everything here trusts its caller,
+:mod:`ropelab.rope`, which validates what a learner passes in.
 
-:func:`memory_traffic` counts, for any function of tensors, how many operations it
-runs and how many bytes each reads, writes and allocates: the "passes" of the lesson,
-counted rather than estimated.
 """
 from __future__ import annotations
 
-import statistics
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import torch
 
-from ._validate import as_positions, check_base, check_choice, check_int
-from .rope import _check_x
-
-__all__ = [
-    "BLOCK_BYTES",
-    "rope_fast",
-    "rope_fast_qk",
-    "clear_cache",
-    "cache_info",
-    "memory_traffic",
-    "Traffic",
-    "measure",
-    "half_pair_views",
-]
+__all__: list[str] = []
 
 #: Size in bytes of the float32 buffer a block of a float16 / bfloat16 input is
 #: converted into (the block is rotated there and rounded once into the output).
@@ -77,11 +59,6 @@ _CACHE_SIZE = 8
 # Bytes the cached tables may hold together, counting every derived form a table can grow
 # (see _Tables.max_nbytes): without it, 8 tables of 262k positions at dim 128 hold 4 GiB.
 _CACHE_BYTES = 256 << 20
-# Elements per block for float32 / float64 inputs; None: the whole tensor in one operation
-# per pass. Cache-sized blocks (e.g. 1 << 18) keep the second pass of the half layout in
-# cache, but each block adds parallel regions; on a shared 2-core machine whole-tensor
-# passes measured as fast or faster, and much less sensitive to other load.
-_DIRECT_BLOCK = None
 
 
 # ---------------------------------------------------------------------------
@@ -155,11 +132,12 @@ def _positions_key(positions: torch.Tensor) -> tuple:
     return (str(positions.dtype), int(p.numel()), bytes(raw.numpy().tobytes()) if p.numel() else b"")
 
 
-def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype,
-            device: torch.device) -> _Tables:
-    """The (cached) tables for these positions, in ``dtype`` (float32 or float64) on ``device``."""
-    from .rope import _angles, _inv_freq
+def tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype, device: torch.device,
+           angle_table: Callable[[], torch.Tensor]) -> _Tables:
+    """The (cached) tables for these positions, in ``dtype`` (float32 or float64) on ``device``.
 
+    ``angle_table()`` builds the ``(seq, dim // 2)`` angles on a miss (the core's formula).
+    """
     key = (dim, base, dtype, str(device)) + _positions_key(positions)
     with _cache_lock:
         hit = _cache.get(key)
@@ -167,16 +145,15 @@ def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype,
             _cache.move_to_end(key)
             _stats["hits"] += 1
             return hit
-    freqs = _inv_freq(dim, base, dtype).to(device)
     with torch.no_grad():  # a cached table must never carry a grad_fn (callers route grad inputs away)
-        tables = _Tables(_angles(positions, freqs))
+        new = _Tables(angle_table())
     with _cache_lock:
         _stats["misses"] += 1
-        if tables.max_nbytes() <= _CACHE_BYTES:
-            _cache[key] = tables
+        if new.max_nbytes() <= _CACHE_BYTES:
+            _cache[key] = new
             while len(_cache) > _CACHE_SIZE or sum(t.max_nbytes() for t in _cache.values()) > _CACHE_BYTES:
                 _cache.popitem(last=False)
-    return tables
+    return new
 
 
 def clear_cache() -> None:
@@ -286,7 +263,7 @@ def _half_into(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice)
         pairs = tables.sin_pairs[start:start + seq - 1]
     torch.mul(xb, cos_full, out=ob)                          # (x1 cos, x2 cos) on every row
     if seq > 1:
-        xv, ov = _pair_views(xb, ob)
+        xv, ov = pair_views(xb, ob)
         ov.addcmul_(xv, pairs)
     # the two half rows left: x1 cos - x2 sin in the first row, x2 cos + x1 sin in the last;
     # as one strided view when the rows are far enough apart, else one operation each
@@ -304,29 +281,7 @@ def _half_into(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slice)
         ob.select(-2, seq - 1).narrow(-1, h, h).addcmul_(xb.select(-2, seq - 1).narrow(-1, 0, h), sin[seq - 1])
 
 
-def half_pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two strided views behind the two-pass half layout: ``(..., seq - 1, 2, dim // 2)`` each.
-
-    ``x``, ``out``: ``(..., seq, dim)``. For row ``t`` (``t < seq - 1``):
-    ``x_view[..., t, 0, :] = x1[t]`` (first half of row t), ``x_view[..., t, 1, :] = x2[t + 1]``;
-    ``out_view[..., t, 0, :] = out2[t]`` (second half of row t), ``out_view[..., t, 1, :] = out1[t + 1]``.
-    Element by element, ``out_view`` is exactly where each ``x_view`` value's sin term goes.
-    No data is copied: both are views with non-negative strides.
-    """
-    x = _check_x(x, "x")
-    out = _check_x(out, "out")
-    if x.shape != out.shape:
-        raise ValueError(f"x and out must have the same shape (..., seq, dim); got {tuple(x.shape)} "
-                         f"and {tuple(out.shape)}")
-    if x.shape[-2] < 2:
-        raise ValueError(f"x needs seq >= 2 rows to pair row t with row t + 1; got seq = {x.shape[-2]}")
-    if not _two_pass_ok(x, out):
-        raise ValueError(f"out's rows must lie more than dim/2 elements apart in memory; got strides "
-                         f"{tuple(out.stride())} for dim = {out.shape[-1]}")
-    return _pair_views(x, out)
-
-
-def _pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     seq, d = x.shape[-2], x.shape[-1]
     h = d // 2
     lead = list(x.shape[:-2])
@@ -346,7 +301,7 @@ def _half_into_3(xb: torch.Tensor, ob: torch.Tensor, tables: _Tables, rows: slic
     ob[..., h:].addcmul_(xb[..., :h], sin)                 # x2 cos + x1 sin
 
 
-def _two_pass_ok(x: torch.Tensor, out: torch.Tensor) -> bool:
+def two_pass_ok(x: torch.Tensor, out: torch.Tensor) -> bool:
     """Can :func:`_half_into` address ``x`` and ``out`` with non-negative strides?"""
     h = x.shape[-1] // 2
     return min(x.stride()) >= 0 and min(out.stride()) >= 0 and out.stride(-2) - h * out.stride(-1) > 0
@@ -369,13 +324,12 @@ def _scratch_buffer(slot: int, numel: int, dtype: torch.dtype, device: torch.dev
     return buf[:numel]
 
 
-def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: str,
-                 target: int | None | str = "auto") -> None:
+def rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: str) -> None:
     """Write RoPE of ``x`` into ``out`` (same shape).
 
     float32 / float64 run as whole-tensor passes (one for the interleaved layout, two for
     the half layout); other dtypes and layouts are staged block by block, ``target``
-    elements at a time (``None``: one block; ``"auto"``: about ``BLOCK_BYTES`` on the CPU).
+    elements at a time (about ``BLOCK_BYTES`` on the CPU, one block on accelerators).
     """
     cdtype = tables.cos.dtype
     whole = slice(None)
@@ -384,16 +338,12 @@ def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: st
             torch.mul(_as_complex(x), tables.rot, out=_as_complex(out))
             return
         if layout == "half":
-            two = _two_pass_ok(x, out)
-            blocks = [tuple([whole] * (x.ndim - 1))] if _DIRECT_BLOCK is None else _blocks(x, _DIRECT_BLOCK)
-            for b in blocks:
-                (_half_into if two else _half_into_3)(x[b], out[b], tables, b[-1])
+            (_half_into if two_pass_ok(x, out) else _half_into_3)(x, out, tables, whole)
             return
 
     # staged: copy a block into a contiguous compute-dtype buffer (converting float16 /
     # bfloat16 to float32, or gathering strided pairs), rotate it there, round once into out
-    if target == "auto":
-        target = _target(x)
+    target = _target(x)
     blocks = [tuple([whole] * (x.ndim - 1))] if target is None else _blocks(x, target)
     for b in blocks:
         xb = x[b]
@@ -410,229 +360,8 @@ def _rotate_into(x: torch.Tensor, out: torch.Tensor, tables: _Tables, layout: st
             out[b].copy_(res)
 
 
-def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
-    return torch.float64 if dtype == torch.float64 else torch.float32
-
-
 def _target(x: torch.Tensor) -> int | None:
     """Elements per block: about BLOCK_BYTES of float32 on CPU; one block on accelerators."""
     if x.device.type != "cpu":
         return None
     return max(1, BLOCK_BYTES // 4)
-
-
-def _reference(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) -> torch.Tensor:
-    from .rope import _angles, _complex_from_angles, _half_from_angles, _inv_freq
-
-    freqs = _inv_freq(x.shape[-1], base, _compute_dtype(x.dtype)).to(x.device)
-    ang = _angles(positions, freqs)
-    return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
-
-
-def _needs_grad(*tensors: torch.Tensor) -> bool:
-    """Will autograd have to differentiate through these? (``out=`` operations cannot.)"""
-    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
-
-
-def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str,
-          tables: _Tables | None = None) -> torch.Tensor:
-    """RoPE of an already validated ``x`` ``(..., seq, dim)``; the fast path when it applies."""
-    if _needs_grad(x, positions):
-        return _reference(x, positions, base, layout)
-    out = torch.empty_like(x)
-    if x.numel() == 0:
-        return out
-    cdtype = _compute_dtype(x.dtype)
-    if tables is None or tables.cos.dtype != cdtype:
-        tables = _tables(positions, x.shape[-1], base, cdtype, x.device)
-    _rotate_into(x, out, tables, layout)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# public entry points
-# ---------------------------------------------------------------------------
-
-def rope_fast(x, positions, base: float = 10000.0, layout: str = "interleaved") -> torch.Tensor:
-    """RoPE of ``x: (..., seq, dim)`` at close to one read and one write of memory.
-
-    The same result as :func:`ropelab.apply_rope` (which calls this); ``positions``
-    is ``(seq,)``, ``layout`` is ``"interleaved"`` or ``"half"``. Returns a new tensor
-    of ``x``'s shape and dtype, laid out like ``x`` when ``x`` is dense (as PyTorch's
-    own elementwise operations do).
-    """
-    layout = check_choice(layout, "layout", ("interleaved", "half"))
-    x = _check_x(x, "x")
-    base = check_base(base)
-    positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
-    return _rope(x, positions, base, layout)
-
-
-def rope_fast_qk(q, k, positions, base: float = 10000.0, layout: str = "interleaved"
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """RoPE of a query and a key together: ``q: (..., seq, dim)``, ``k: (..., seq, dim)``.
-
-    Both use the same ``positions: (seq,)`` and so the same cos/sin table; their
-    leading dims may differ (e.g. fewer key heads, as in grouped-query attention).
-    Returns ``(q_rotated, k_rotated)``.
-    """
-    layout = check_choice(layout, "layout", ("interleaved", "half"))
-    q = _check_x(q, "q")
-    k = _check_x(k, "k")
-    if q.shape[-2:] != k.shape[-2:]:
-        raise ValueError(
-            f"q and k must share seq and dim (their last two dims, (..., seq, dim)); got q of shape "
-            f"{tuple(q.shape)} and k of shape {tuple(k.shape)}"
-        )
-    if q.device != k.device:
-        raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
-    base = check_base(base)
-    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
-    tables = None
-    if q.numel() and not _needs_grad(q, positions):
-        tables = _tables(positions, q.shape[-1], base, _compute_dtype(q.dtype), q.device)
-    return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
-
-
-# ---------------------------------------------------------------------------
-# counting memory traffic
-# ---------------------------------------------------------------------------
-
-@dataclass
-class Traffic:
-    """What a function did to memory, op by op (counted by :func:`memory_traffic`).
-
-    ``ops``: one ``(name, bytes_read, bytes_written, bytes_allocated)`` per operation
-    that touched tensor data (views, which move no data, are not listed).
-    """
-
-    ops: list = field(default_factory=list)
-    #: bytes of tensors created empty (``torch.empty_like`` and friends) and filled later
-    empty_bytes: int = 0
-
-    @property
-    def count(self) -> int:
-        return len(self.ops)
-
-    @property
-    def bytes_read(self) -> int:
-        return sum(o[1] for o in self.ops)
-
-    @property
-    def bytes_written(self) -> int:
-        return sum(o[2] for o in self.ops)
-
-    @property
-    def bytes_allocated(self) -> int:
-        return sum(o[3] for o in self.ops) + self.empty_bytes
-
-    def passes(self, nbytes: int) -> dict:
-        """Reads, writes and fresh allocations in units of ``nbytes`` (the size of ``x``)."""
-        nbytes = check_int(nbytes, "nbytes", minimum=1)
-        return {"ops": self.count, "reads": self.bytes_read / nbytes,
-                "writes": self.bytes_written / nbytes, "allocated": self.bytes_allocated / nbytes}
-
-
-def _nbytes(t: torch.Tensor) -> int:
-    return t.numel() * t.element_size()
-
-
-def memory_traffic(fn: Callable, *args, **kwargs) -> tuple[object, Traffic]:
-    """Run ``fn(*args, **kwargs)`` and count the bytes each tensor operation moves.
-
-    For every operation that computes (not a view): the bytes of the tensors it reads
-    (a broadcast table counts at its own size, since it is small and stays in cache),
-    the bytes it writes (its outputs, in place or ``out=``) and the bytes of tensors
-    it allocates. Returns ``(result, Traffic)``. The counts depend only on shapes and
-    dtypes, so they are the same on every machine.
-    """
-    if not callable(fn):
-        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
-    from torch.utils._python_dispatch import TorchDispatchMode
-    from torch.utils._pytree import tree_flatten
-
-    traffic = Traffic()
-    allocators = {"empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided"}
-
-    class _Counter(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            result = func(*args, **kwargs)
-            name = func.overloadpacket.__name__
-            if name in allocators:
-                traffic.empty_bytes += _nbytes(result)
-                return result
-            if func.is_view or name in ("detach", "lift_fresh", "set_"):
-                return result  # a view moves no data
-            schema = func._schema
-            written_ids = set()
-            read = 0
-            flat_kw = dict(kwargs)
-            for i, arg in enumerate(schema.arguments):
-                val = args[i] if i < len(args) else flat_kw.get(arg.name)
-                vals, _ = tree_flatten(val)
-                tensors = [v for v in vals if isinstance(v, torch.Tensor)]
-                is_write = arg.alias_info is not None and arg.alias_info.is_write
-                for t in tensors:
-                    if is_write:
-                        written_ids.add(t.untyped_storage().data_ptr())
-                    # an out= argument is only written; in-place self is read and written
-                    # (except by copy_, which overwrites it)
-                    if not (is_write and (arg.kwarg_only or name == "copy_")):
-                        read += _nbytes(t)
-            outs, _ = tree_flatten(result)
-            written = allocated = 0
-            for t in outs:
-                if isinstance(t, torch.Tensor):
-                    written += _nbytes(t)
-                    if t.untyped_storage().data_ptr() not in written_ids:
-                        allocated += _nbytes(t)
-            traffic.ops.append((name, read, written, allocated))
-            return result
-
-    with _Counter():
-        result = fn(*args, **kwargs)
-    return result, traffic
-
-
-# ---------------------------------------------------------------------------
-# timing
-# ---------------------------------------------------------------------------
-
-def measure(fns: dict, *, rounds: int = 15, warmup: int = 1, sync: Callable | None = None,
-            stat: str = "median") -> dict:
-    """Median wall time in seconds of each function in ``fns`` (``{name: fn}``), timed in alternation.
-
-    Every round runs each function once, in a rotating order, so that a slow moment of
-    a shared machine hits all of them alike; the median over ``rounds`` ignores the
-    outliers (``stat="min"`` gives the best round instead, ``stat="all"`` every time in
-    order). ``sync`` (e.g. ``torch.cuda.synchronize``) is called before and after
-    each run on asynchronous devices. Results are dropped before the next run, so each
-    run allocates its output afresh, as real code does. Compare medians *within* one
-    call; absolute times differ from machine to machine and run to run.
-    """
-    if not isinstance(fns, dict) or not fns or not all(callable(f) for f in fns.values()):
-        raise TypeError("fns must be a non-empty dict {name: function of no arguments}")
-    rounds = check_int(rounds, "rounds", minimum=1)
-    warmup = check_int(warmup, "warmup", minimum=0)
-    stat = check_choice(stat, "stat", ("median", "min", "all"))
-    names = list(fns)
-    for _ in range(warmup):
-        for n in names:
-            fns[n]()
-    times: dict = {n: [] for n in names}
-    for r in range(rounds):
-        for j in range(len(names)):
-            n = names[(j + r) % len(names)]
-            if sync is not None:
-                sync()
-            t0 = time.perf_counter()
-            result = fns[n]()
-            if sync is not None:
-                sync()
-            times[n].append(time.perf_counter() - t0)
-            del result
-    if stat == "all":
-        return times
-    pick = statistics.median if stat == "median" else min
-    return {n: pick(times[n]) for n in names}

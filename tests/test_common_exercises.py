@@ -1,5 +1,6 @@
 """The shared exercise checker: helpful diagnoses, and every exercise has a passing solution."""
 import importlib
+from pathlib import Path
 import inspect
 import signal
 import threading
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 from ropelab.exercises import Exercise, check, get_exercise, list_exercises, register
-from ropelab.exercises._core import compare_tensors
+from ropelab.common.exercises import compare_tensors
 
 
 def _make(gen):
@@ -201,6 +202,12 @@ def test_bad_arguments():
         register(Exercise(id="test.row_sums", title="dup", reference=_ref, make_inputs=_make))
 
 
+def _solutions(number: str):
+    """``solutions/lessonNN_topic.py``: the worked solutions of notebook NN (named like the notebook)."""
+    (path,) = (Path(__file__).resolve().parents[1] / "solutions").glob(f"lesson{number}_*.py")
+    return importlib.import_module(f"solutions.{path.stem}")
+
+
 def _notebook_exercises():
     return [e for e in list_exercises() if not e.startswith("test.")]
 
@@ -208,9 +215,9 @@ def _notebook_exercises():
 @pytest.mark.parametrize("exercise_id", _notebook_exercises())
 def test_every_exercise_has_a_passing_solution(exercise_id):
     number, name = exercise_id.split(".", 1)
-    module = importlib.import_module(f"solutions.nb{number}")
+    module = _solutions(number)
     solution = getattr(module, name, None)
-    assert solution is not None, f"solutions/nb{number}.py has no function {name}()"
+    assert solution is not None, f"solutions/{module.__name__.split('.')[-1]}.py has no function {name}()"
     res = check(exercise_id, solution)
     assert res.passed, res.message
 
@@ -247,9 +254,9 @@ def test_each_notebook_checks_exactly_its_registered_exercises(root):
 
 def test_every_solution_belongs_to_an_exercise(root):
     known = set(_notebook_exercises())
-    for path in sorted((root / "solutions").glob("nb*.py")):
+    for path in sorted((root / "solutions").glob("lesson*.py")):
         module = importlib.import_module(f"solutions.{path.stem}")
-        number = path.stem[2:]
+        number = path.stem[len("lesson"):][:2]
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_"):
                 assert f"{number}.{name}" in known, f"{path.name}:{name} matches no registered exercise"

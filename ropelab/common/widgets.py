@@ -31,16 +31,9 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image as _PILImage
 
-from ..plots._style import new_figure, style
+from .figures import new_figure, style
 
-__all__ = ["InteractiveFigure", "render_png"]
-
-
-def render_png(fig) -> bytes:
-    """Render a matplotlib figure to PNG bytes (Agg, the figure's own dpi)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+__all__ = ["InteractiveFigure"]
 
 
 def _canvas_png(canvas: FigureCanvasAgg) -> bytes:

@@ -6,7 +6,7 @@ import random
 import numpy as np
 import torch
 
-from ._validate import check_int, shape_str
+from .._validate import check_int, shape_str
 
 __all__ = ["seed", "show_shape"]
 

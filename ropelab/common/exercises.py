@@ -51,7 +51,6 @@ class Exercise:
     title: str
     reference: Callable[..., Any]
     make_inputs: Callable[[torch.Generator], tuple]
-    spec: str = ""
     hint: str = ""
     n_cases: int = 5
     atol: float = 1e-5
@@ -279,7 +278,7 @@ def _check_time_limit(time_limit) -> float | None:
     return float(time_limit)
 
 
-def check(exercise_id: str, fn: Callable[..., Any], *, verbose: bool = True,
+def check(exercise_id: str, fn: Callable[..., Any], *,
           time_limit: float | None = DEFAULT_TIME_LIMIT) -> CheckResult:
     """Run ``fn`` against the reference of ``exercise_id`` on seeded random inputs.
 
