@@ -51,6 +51,7 @@ __all__ = [
     "rope_interleaved",
     "rope_half",
     "rope_from_angles",
+    "as_complex_pairs",
     "apply_rope",
     "apply_rope_qk",
     "rotate_pairs",
@@ -236,12 +237,12 @@ def rope_complex(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
 
 
 def _complex_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
-    xc = _as_complex_pairs(x.to(ang.dtype))
+    xc = as_complex_pairs(x.to(ang.dtype))
     rot = torch.polar(torch.ones_like(ang), ang)
     return torch.view_as_real(xc * rot).flatten(-2).to(x.dtype)
 
 
-def _as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
+def as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
     """Real ``(..., dim)`` -> complex ``(..., dim // 2)``: pair ``(2i, 2i+1)`` is ``x[2i] + i x[2i+1]``.
 
     A view when memory allows, else a copy: ``view_as_complex`` needs unit stride and an

@@ -2,7 +2,7 @@
 import torch
 
 import ropelab
-from ropelab.vision import axial_rope, patch_grid
+from ropelab.lesson09_rope_images.vision import axial_rope, patch_grid
 
 
 def axial_angles(positions, dim, base):

@@ -4,8 +4,8 @@ import math
 import ipywidgets as widgets
 import pytest
 
-from ropelab.widgets import (InteractiveFigure, extension_widget, frequency_widget, rope2d_widget,
-                             rotation_widget)
+from ropelab.common.widgets import InteractiveFigure
+from ropelab.widgets import extension_widget, frequency_widget, rope2d_widget, rotation_widget
 
 
 def compute(a=1.0):

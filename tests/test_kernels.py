@@ -1,4 +1,4 @@
-"""The fast RoPE path (ropelab.fast, behind ropelab.apply_rope) against the readable forms.
+"""The fast path of ropelab.apply_rope / apply_rope_qk (kernels in ropelab._kernels) against the readable forms.
 
 Every property is checked on many shapes, the three working dtypes, both layouts and
 inputs that are not contiguous (transposed like Meta's (B, S, H, D) code, sliced with
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ropelab
-from ropelab import apply_rope, apply_rope_qk, fast, rope_complex, rope_half, rope_interleaved, rope_matrix
+from ropelab import _kernels, apply_rope, apply_rope_qk, rope_complex, rope_half, rope_interleaved, rope_matrix
 
 # unit roundoff of each dtype (half the distance from 1 to the next number); 1e-6 is the float32 spec
 EPS = {torch.float32: 1e-6, torch.bfloat16: 2.0 ** -8, torch.float16: 2.0 ** -11, torch.float64: 1e-13}
@@ -117,12 +117,12 @@ shapes = st.tuples(
 @contextlib.contextmanager
 def block_bytes(n: int):
     """Blocks of ``n`` bytes: tiny ones make the blocked loops run many times on small tensors."""
-    old = fast.BLOCK_BYTES
-    fast.BLOCK_BYTES = n
+    old = _kernels.BLOCK_BYTES
+    _kernels.BLOCK_BYTES = n
     try:
         yield
     finally:
-        fast.BLOCK_BYTES = old
+        _kernels.BLOCK_BYTES = old
 
 
 # ---------------------------------------------------------------------------
@@ -323,8 +323,8 @@ def test_apply_rope_qk_gradients_through_positions_and_one_of_q_k():
 @pytest.mark.parametrize("layout", ["interleaved", "half"])
 def test_a_grad_call_leaves_the_cache_usable(layout):
     # positions that need a gradient used to build (and cache) a table with a grad_fn, which
-    # broke every later plain call with the same positions until fast.clear_cache()
-    fast.clear_cache()
+    # broke every later plain call with the same positions until _kernels.clear_cache()
+    _kernels.clear_cache()
     x = torch.randn(3, 6, 8, generator=torch.Generator().manual_seed(15))
     p = torch.arange(6.0).requires_grad_()
     apply_rope(x, p, layout=layout).sum().backward()
@@ -335,7 +335,7 @@ def test_a_grad_call_leaves_the_cache_usable(layout):
     with torch.no_grad():                                       # grad mode off: the fast path, cached
         apply_rope(x, p, layout=layout)
     assert apply_rope_qk(x, x, torch.arange(6.0), layout=layout)[0].grad_fn is None
-    fast.clear_cache()
+    _kernels.clear_cache()
 
 
 def _fill_both_layouts(x, pos):
@@ -346,31 +346,31 @@ def _fill_both_layouts(x, pos):
 def test_cache_is_bounded_in_bytes_oldest_out(monkeypatch):
     x = torch.zeros(1, 1024, 64)
     one = 8 * 1024 * 32 * 4        # every table form of one entry: 1024 positions x 32 pairs, float32
-    monkeypatch.setattr(fast, "_CACHE_BYTES", int(3.5 * one), raising=False)
-    fast.clear_cache()
+    monkeypatch.setattr(_kernels, "_CACHE_BYTES", int(3.5 * one))
+    _kernels.clear_cache()
     for i in range(5):
         _fill_both_layouts(x, torch.arange(1024) + i)
-        assert fast.cache_info()["bytes"] <= 3.5 * one
-    info = fast.cache_info()
+        assert _kernels.cache_info()["bytes"] <= 3.5 * one
+    info = _kernels.cache_info()
     assert info["entries"] == 3 and info["misses"] == 5
     apply_rope(x, torch.arange(1024) + 4)           # the newest: still there
-    assert fast.cache_info()["hits"] == info["hits"] + 1
+    assert _kernels.cache_info()["hits"] == info["hits"] + 1
     apply_rope(x, torch.arange(1024))               # the oldest: evicted
-    assert fast.cache_info()["misses"] == 6
-    fast.clear_cache()
+    assert _kernels.cache_info()["misses"] == 6
+    _kernels.clear_cache()
 
 
 def test_a_table_larger_than_the_bound_is_used_but_not_kept(monkeypatch):
-    monkeypatch.setattr(fast, "_CACHE_BYTES", 4096, raising=False)
-    fast.clear_cache()
+    monkeypatch.setattr(_kernels, "_CACHE_BYTES", 4096)
+    _kernels.clear_cache()
     x = torch.randn(2, 64, 16, generator=torch.Generator().manual_seed(16))
     for layout in ("interleaved", "half"):
         for _ in range(2):
             y = apply_rope(x, torch.arange(64), layout=layout)
             torch.testing.assert_close(y, _reference_rope(x, torch.arange(64), layout), atol=1e-5, rtol=0)
-    info = fast.cache_info()
+    info = _kernels.cache_info()
     assert info["entries"] == 0 and info["bytes"] == 0 and info["misses"] == 4
-    fast.clear_cache()
+    _kernels.clear_cache()
 
 
 @pytest.mark.parametrize("q_dtype,k_dtype", [(torch.float32, torch.bfloat16), (torch.float16, torch.float64),
@@ -399,36 +399,46 @@ def test_no_grad_mode_uses_fast_path_even_for_leaf_tensors():
 
 
 def test_cache_is_keyed_by_position_values_not_tensor_identity():
-    fast.clear_cache()
+    _kernels.clear_cache()
     x = torch.randn(3, 5, 8, generator=torch.Generator().manual_seed(12))
     pos = torch.arange(5)
     first = apply_rope(x, pos)
-    assert fast.cache_info()["misses"] == 1
+    assert _kernels.cache_info()["misses"] == 1
     again = apply_rope(x, torch.arange(5))          # a new tensor, equal values: a hit
-    assert fast.cache_info()["hits"] == 1
+    assert _kernels.cache_info()["hits"] == 1
     torch.testing.assert_close(first, again, atol=0, rtol=0)
     pos.add_(1)                                       # same tensor, new values: a miss, new result
     moved = apply_rope(x, pos)
-    assert fast.cache_info()["misses"] == 2
+    assert _kernels.cache_info()["misses"] == 2
     assert_close_rel(moved, rope_complex(x, torch.arange(1, 6)), x, "interleaved", 1e-6)
     apply_rope(x, torch.arange(5).double())           # same numbers, other dtype: its own entry
-    assert fast.cache_info()["misses"] == 3
+    assert _kernels.cache_info()["misses"] == 3
     apply_rope(x, torch.arange(5), base=500.0)         # other base
-    assert fast.cache_info()["misses"] == 4
+    assert _kernels.cache_info()["misses"] == 4
     for i in range(20):
         apply_rope(x, torch.arange(5) + i)
-    assert fast.cache_info()["entries"] <= 8
-    fast.clear_cache()
-    assert fast.cache_info() == {"entries": 0, "bytes": 0, "hits": 0, "misses": 0}
+    assert _kernels.cache_info()["entries"] <= 8
+    _kernels.clear_cache()
+    assert _kernels.cache_info() == {"entries": 0, "bytes": 0, "hits": 0, "misses": 0}
 
 
-def test_rope_fast_validates_like_apply_rope():
-    with pytest.raises(ValueError, match="x.shape\\[-1\\]"):
-        fast.rope_fast(torch.zeros(2, 3, 5), range(3))
-    with pytest.raises(ValueError, match="layout"):
-        fast.rope_fast(torch.zeros(2, 3, 4), range(3), layout="x")
-    with pytest.raises(ValueError, match="positions"):
-        fast.rope_fast(torch.zeros(2, 3, 4), range(2))
+@pytest.mark.parametrize("call, match", [
+    (lambda: apply_rope(torch.zeros(2, 3, 5), range(3)), "x.shape\\[-1\\]"),
+    (lambda: apply_rope(torch.zeros(2, 3, 4), range(3), layout="x"), "layout"),
+    (lambda: apply_rope(torch.zeros(2, 3, 4), range(2)), "positions"),
+    (lambda: apply_rope_qk(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4), range(2)), "positions"),
+])
+def test_bad_input_is_refused_before_the_kernels_run(call, match, monkeypatch):
+    # the kernels trust their caller: apply_rope must refuse a bad input before building a table
+    def never(*args, **kwargs):
+        raise AssertionError("a kernel ran on an input the core should have refused")
+
+    monkeypatch.setattr(_kernels, "tables", never)
+    monkeypatch.setattr(_kernels, "rotate_into", never)
+    with pytest.raises(ValueError, match=match):
+        call()
+    with pytest.raises(AssertionError, match="a kernel ran"):   # a good input does reach the patched kernels
+        apply_rope(torch.zeros(2, 3, 4), range(3))
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
@@ -439,147 +449,3 @@ def test_cuda_matches_cpu(layout, dtype):
     pos = torch.arange(33)
     y = apply_rope(x.cuda(), pos.cuda(), layout=layout).cpu()
     assert_close_rel(y, apply_rope(x, pos, layout=layout), x, layout, max(EPS[dtype], 2e-6))
-
-
-# ---------------------------------------------------------------------------
-# memory traffic: the reason the fast path is fast, counted
-# ---------------------------------------------------------------------------
-
-def test_traffic_of_clone_is_one_read_one_write():
-    x = torch.randn(4, 64, 32)
-    _, t = fast.memory_traffic(torch.clone, x)
-    assert t.passes(x.numel() * 4) == {"ops": 1, "reads": 1.0, "writes": 1.0, "allocated": 1.0}
-
-
-@pytest.mark.parametrize("layout", ["interleaved", "half"])
-def test_fast_path_allocates_only_its_output_and_reads_x_once_per_op(layout):
-    x = torch.randn(1, 8, 256, 64)
-    nbytes = x.numel() * 4
-    pos = torch.arange(256)
-    apply_rope(x, pos, layout=layout)                 # warm the table cache
-    _, t = fast.memory_traffic(apply_rope, x, pos, layout=layout)
-    p = t.passes(nbytes)
-    assert p["allocated"] == 1.0                      # the output and nothing else
-    table = 256 * 64 * 4 / nbytes                     # one (seq, dim) float32 table, relative to x
-    if layout == "interleaved":
-        # x viewed as complex times e^{i m theta} (a complex (seq, dim/2) table: same bytes)
-        assert [o[0] for o in t.ops] == ["mul"]
-        assert p["writes"] == 1.0 and p["reads"] == pytest.approx(1.0 + table)
-    else:
-        # out = x * cat(cos, cos); then every element gets its sin term added once, in place
-        assert t.ops[0][0] == "mul" and {o[0] for o in t.ops[1:]} == {"addcmul_"} and t.count <= 4
-        assert p["writes"] == 2.0
-        assert p["reads"] == pytest.approx(3.0 + 2 * table)
-
-
-def test_reference_half_form_makes_many_passes():
-    x = torch.randn(1, 8, 256, 64)
-    _, t = fast.memory_traffic(rope_half, x, torch.arange(256))
-    assert t.passes(x.numel() * 4)["allocated"] >= 5.0  # x*cos, -x2, cat, *sin, + : five full tensors
-
-
-def test_memory_traffic_rejects_non_callables():
-    with pytest.raises(TypeError, match="fn"):
-        fast.memory_traffic(3)
-
-
-# ---------------------------------------------------------------------------
-# the two strided views of the half layout, and the timing helper
-# ---------------------------------------------------------------------------
-
-def test_half_pair_views_put_each_sin_term_where_it_belongs():
-    x = torch.arange(2 * 5 * 8, dtype=torch.float32).view(2, 5, 8)      # (lead, seq, dim), h = 4
-    out = torch.zeros_like(x)
-    xv, ov = fast.half_pair_views(x, out)
-    assert xv.shape == ov.shape == (2, 4, 2, 4)
-    ov.copy_(xv)                      # route every x value to the output slot its sin term goes to
-    for t in range(4):
-        # x1[t] * sin -> second half of row t;  x2[t + 1] * (-sin) -> first half of row t + 1
-        assert torch.equal(out[:, t, 4:], x[:, t, :4])
-        assert torch.equal(out[:, t + 1, :4], x[:, t + 1, 4:])
-    # the first half of the first row and the second half of the last row are left for the edge step
-    assert torch.count_nonzero(out[:, 0, :4]) == 0 and torch.count_nonzero(out[:, 4, 4:]) == 0
-    assert xv.data_ptr() == x.data_ptr()  # views, not copies
-
-
-@pytest.mark.parametrize("x, out, words", [
-    (torch.zeros(2, 1, 8), torch.zeros(2, 1, 8), ["seq >= 2"]),
-    (torch.zeros(2, 3, 8), torch.zeros(2, 4, 8), ["same shape"]),
-    (torch.zeros(3, 8), torch.zeros(8, 3).T, ["rows", "dim/2"]),
-    (torch.zeros(3, 7), torch.zeros(3, 7), ["dim"]),
-])
-def test_half_pair_views_errors(x, out, words):
-    with pytest.raises(ValueError) as info:
-        fast.half_pair_views(x, out)
-    for w in words:
-        assert w in str(info.value)
-
-
-def test_measure_times_each_function_every_round():
-    calls = {"a": 0, "b": 0}
-
-    def make(name):
-        def f():
-            calls[name] += 1
-        return f
-
-    times = fast.measure({"a": make("a"), "b": make("b")}, rounds=5, warmup=2, stat="all")
-    assert calls == {"a": 7, "b": 7}
-    assert [len(v) for v in times.values()] == [5, 5]
-    med = fast.measure({"a": make("a")}, rounds=3, warmup=0)
-    best = fast.measure({"a": make("a")}, rounds=3, warmup=0, stat="min")
-    assert set(med) == {"a"} and best["a"] >= 0 and med["a"] >= 0
-    with pytest.raises(TypeError, match="fns"):
-        fast.measure([make("a")])
-    with pytest.raises(ValueError, match="stat"):
-        fast.measure({"a": make("a")}, stat="mean")
-    with pytest.raises(ValueError, match="rounds"):
-        fast.measure({"a": make("a")}, rounds=0)
-
-
-# ---------------------------------------------------------------------------
-# the speed figures
-# ---------------------------------------------------------------------------
-
-def test_passes_figure_draws_one_stacked_bar_per_form_and_cuts_outliers():
-    from ropelab.plots import passes_figure
-
-    rows = [{"name": "clone", "reads": 1.0, "writes": 1.0, "allocated": 1.0},
-            {"name": "dense", "reads": 40.0, "writes": 40.0, "allocated": 9.0},
-            {"name": "half", "reads": 3.0, "writes": 2.0, "allocated": 1.0}]
-    fig = passes_figure(rows)
-    ax = fig.axes[0]
-    widths = [p.get_width() for p in ax.patches]
-    assert len(widths) == 6                                  # reads and writes for each of 3 forms
-    assert max(p.get_x() + p.get_width() for p in ax.patches) <= ax.get_xlim()[1] + 1e-9
-    assert ax.get_xlim()[1] < 80                             # the dense bar is cut, not the scale
-    labels = " ".join(t.get_text() for t in ax.texts)
-    assert "80.0 (bar cut)" in labels and "5.0" in labels
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["half", "dense", "clone"]
-    with pytest.raises(ValueError, match="keys"):
-        passes_figure([{"name": "x"}])
-
-
-def test_ratio_figure_sorts_and_labels_ratios():
-    from ropelab.plots import ratio_figure
-
-    fig = ratio_figure({"clone": 1.0, "apply_rope_qk half": 1.3, "transformers eager": 5.0})
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["transformers eager", "apply_rope_qk half", "clone"]
-    assert sorted(round(p.get_width(), 6) for p in ax.patches) == [1.0, 1.3, 5.0]
-    assert ax.get_xscale() == "log"
-    with pytest.raises(ValueError, match="positive"):
-        ratio_figure({"clone": 0.0})
-    with pytest.raises(ValueError, match="non-empty"):
-        ratio_figure({})
-
-
-def test_matrix_traffic_figure_checks_lengths():
-    from ropelab.plots import matrix_traffic_figure
-
-    fig = matrix_traffic_figure([16, 32], [10.0, 20.0], [1.1, 1.1])
-    assert [list(l.get_ydata()) for l in fig.axes[0].lines] == [[10.0, 20.0], [1.1, 1.1]]
-    with pytest.raises(ValueError, match="one value per dim"):
-        matrix_traffic_figure([16, 32], [1.0], [1.0, 1.0])
-    with pytest.raises(ValueError, match="even"):
-        matrix_traffic_figure([15], [1.0], [1.0])

@@ -1,5 +1,7 @@
-"""Context-extension methods against the installed transformers, their defining properties,
-their errors, and the precision of the angle table (bf16 / fp16 vs fp32)."""
+"""Lesson 08: context-extension methods against the installed transformers, their defining
+properties, their errors, the precision of the angle table (bf16 / fp16 vs fp32), the
+extension widget, and the lesson's exercises (each solution passes; plausible wrong answers
+fail with the diagnosis a learner needs)."""
 import copy
 import math
 
@@ -12,8 +14,10 @@ from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 import ropelab
-from ropelab import scaling
-from ropelab.hf import llama_config
+from ropelab.common.hf import llama_config
+from ropelab.exercises import check
+from ropelab.lesson08_long_context import extension_widget, scaling, widget
+from solutions import lesson08_long_context as sol
 
 TOL = 1e-6
 
@@ -441,3 +445,153 @@ def test_transformers_rotary_cast_to_bf16_is_the_trap_and_ropelab_is_immune():
     assert got.dtype == torch.bfloat16
     # only the bf16 rounding of the input and the output remains (relative 2**-8 each)
     assert ((got.double() - exact).abs() / (q.double().abs().amax(-1, keepdim=True))).max().item() < 0.05
+
+
+# ---------------------------------------------------------------------------
+# the extension widget: controls move the numbers, the figure and the readout
+# ---------------------------------------------------------------------------
+
+DIM, BASE, TRAIN = 128, 10000.0, 4096
+THETA = np.array([BASE ** (-2 * i / DIM) for i in range(DIM // 2)])
+
+
+def unseen(theta_scaled, target):
+    train_max = (TRAIN - 1) * THETA
+    return int(np.sum(((target - 1) * theta_scaled > train_max + THETA) & (train_max < 2 * math.pi)))
+
+
+def test_defaults_and_repr():
+    w = extension_widget()
+    assert repr(w) == "extension_widget(method='yarn', factor=4, target_len=16384)"
+    assert w.state["method"] == "yarn" and w.state["target_len"] == 16384
+    assert len(w.image.value) > 1000  # a PNG was rendered
+
+
+def test_linear_factor_slider_divides_every_frequency():
+    w = extension_widget(method="linear")
+    w.controls["factor"].value = 8.0
+    np.testing.assert_allclose(w.state["theta_scaled"], THETA / 8.0, rtol=1e-6)
+    assert "factor=8" in w.readout.value
+    assert f"{1 / 8:.4f}" in w.readout.value  # slowest pair ratio equals 1/factor
+    assert w.state["n_unseen"] == 0
+
+
+def test_target_length_slider_moves_the_largest_angles():
+    w = extension_widget(method="default")
+    before = w.image.value
+    w.controls["target_len"].value = 65536
+    np.testing.assert_allclose(w.state["target_max_angle"], 65535 * THETA, rtol=1e-6)
+    expected = unseen(THETA, 65536)
+    assert w.state["n_unseen"] == expected > 0
+    assert f"pairs with unseen angles: {expected} of 64" in w.readout.value
+    assert w.image.value != before
+
+
+def test_method_dropdown_switches_formula():
+    w = extension_widget(method="linear", factor=4.0, target_len=16384)
+    w.controls["method"].value = "ntk"
+    new_base = BASE * 4.0 ** (DIM / (DIM - 2))
+    expected = np.array([new_base ** (-2 * i / DIM) for i in range(DIM // 2)])
+    np.testing.assert_allclose(w.state["theta_scaled"], expected, rtol=2e-6)
+    assert w.state["n_unseen"] == unseen(expected, 16384)
+    w.controls["method"].value = "yarn"
+    assert f"{0.1 * math.log(4.0) + 1:.4f}" in w.readout.value  # YaRN's attention factor
+    w.controls["method"].value = "dynamic"
+    scale = 4.0 * 16384 / TRAIN - 3.0  # dynamic NTK's scale at the target length
+    dyn_base = BASE * scale ** (DIM / (DIM - 2))
+    np.testing.assert_allclose(w.state["theta_scaled"][-1], dyn_base ** (-(DIM - 2) / DIM), rtol=2e-6)
+
+
+def test_redraws_are_recorded_and_sliders_blit():
+    w = extension_widget()
+    h = w._handles
+    # a slider move only moves artists; a method change asks for a full redraw (legend colours)
+    assert widget.update_extension(h, widget.extension_state("yarn", 6.0, 16384)) is False
+    assert widget.update_extension(h, widget.extension_state("llama3", 6.0, 16384)) is True
+    assert widget.update_extension(h, widget.extension_state("llama3", 6.0, 32768)) is False
+    n = len(w.redraw_ms)
+    w.controls["factor"].value = 5.0
+    w.controls["target_len"].value = 8192
+    assert len(w.redraw_ms) == n + 2
+    assert all(ms > 0 for ms in w.redraw_ms)
+
+
+def test_static_figure_matches_state():
+    fig = widget.extension_figure("llama3", 8.0, 32768)
+    ax_angle = fig.axes[1]
+    lines = [ln for ln in ax_angle.get_lines() if len(ln.get_xdata()) == DIM // 2]
+    st = widget.extension_state("llama3", 8.0, 32768)
+    assert any(np.allclose(ln.get_ydata(), st["target_max_angle"]) for ln in lines)
+
+
+@pytest.mark.parametrize("kwargs,exc", [
+    ({"method": "rope"}, ValueError),
+    ({"factor": 0.5}, ValueError),
+    ({"target_len": 5000}, ValueError),
+])
+def test_bad_arguments(kwargs, exc):
+    with pytest.raises(exc):
+        extension_widget(**kwargs)
+
+
+@pytest.mark.parametrize("factor", [40.0, 32.5])
+def test_a_factor_outside_the_slider_is_refused_not_clamped(factor):
+    with pytest.raises(ValueError, match=rf"factor must be in \[1, 32\] for the slider; got {factor}"):
+        extension_widget(factor=factor)
+    assert extension_widget(factor=32.0).controls["factor"].value == 32.0
+
+
+# ---------------------------------------------------------------------------
+# exercises
+# ---------------------------------------------------------------------------
+
+def test_solutions_agree_with_formulas_written_out():
+    # interpolation: pair i of position m turns by (m / s) * base^(-2i/d)
+    pos = torch.tensor([0, 7, 4000])
+    got = sol.interpolated_angles(pos, 8, 10000.0, 4.0)
+    for r, m in enumerate(pos.tolist()):
+        for i in range(4):
+            assert got[r, i].item() == pytest.approx(m / 4.0 * 10000.0 ** (-2 * i / 8), rel=1e-6)
+    # ntk: the slowest pair is exactly `factor` times slower, the fastest untouched
+    f = sol.ntk_inv_freq(16, 10000.0, 8.0)
+    assert f[0].item() == 1.0
+    assert f[-1].item() == pytest.approx(10000.0 ** (-14 / 16) / 8.0, rel=1e-6)
+    # the fix: bf16 cos of a float32 angle is within bf16 rounding of the exact cosine
+    cos, sin = sol.safe_cos_sin(torch.tensor([65535]), 8, 10000.0)
+    exact = [math.cos(65535 * 10000.0 ** (-2 * i / 8)) for i in range(4)]
+    assert cos.dtype == torch.bfloat16
+    assert max(abs(c - e) for c, e in zip(cos[0].double().tolist(), exact)) < 0.01
+
+
+def _bf16_table(positions, dim, base):
+    ang = torch.outer(positions.to(torch.bfloat16), ropelab.inv_freq(dim, base).to(torch.bfloat16))
+    return torch.cos(ang), torch.sin(ang)
+
+
+WRONG = [
+    # interpolation
+    ("08.interpolated_angles", lambda p, d, b, s: ropelab.angles(p * s, d, b), "wrong values"),
+    ("08.interpolated_angles", lambda p, d, b, s: ropelab.angles(p // int(s), d, b), "wrong values"),
+    ("08.interpolated_angles", lambda p, d, b, s: ropelab.angles(p.double() / s, d, b).T, "wrong shape"),
+    ("08.interpolated_angles", lambda p, d, b, s: ropelab.angles(p.double() / s, d, b).double(), "wrong dtype"),
+    # ntk
+    ("08.ntk_inv_freq", lambda d, b, s: ropelab.inv_freq(d, b) / s, "wrong values"),       # that is linear
+    ("08.ntk_inv_freq", lambda d, b, s: ropelab.inv_freq(d, b * s), "wrong values"),       # exponent forgotten
+    ("08.ntk_inv_freq", lambda d, b, s: ropelab.inv_freq(2 * d, b * s ** (d / (d - 2))), "wrong shape"),
+    ("08.ntk_inv_freq", lambda d, b, s: None, "returned None"),
+    # the precision fix
+    ("08.safe_cos_sin", _bf16_table, "wrong values"),                                      # the trap itself
+    ("08.safe_cos_sin", lambda p, d, b: (torch.cos(ropelab.angles(p, d, b)), torch.sin(ropelab.angles(p, d, b))),
+     "wrong dtype"),
+    ("08.safe_cos_sin", lambda p, d, b: torch.cos(ropelab.angles(p, d, b)).bfloat16(), "2 values"),
+    ("08.safe_cos_sin", lambda p, d, b: (torch.cos(ropelab.angles(p, d, b)).repeat(1, 2).bfloat16(),) * 2,
+     "wrong shape"),
+    ("08.safe_cos_sin", lambda p, d, b: ropelab.angles(p, d, b, dtype=torch.bfloat16), "raised"),
+]
+
+
+@pytest.mark.parametrize("exercise_id,fn,diagnosis", WRONG)
+def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis):
+    result = check(exercise_id, fn)
+    assert not result.passed
+    assert diagnosis in result.message, result.message

@@ -156,7 +156,8 @@ def compare_tensors(expected: torch.Tensor, got: Any, *, atol: float, rtol: floa
     if got is None:
         return f"your function returned None for the {what}. Did you forget `return`?"
     if not isinstance(got, torch.Tensor):
-        return f"the {what} should be a torch.Tensor of shape {_shape(expected)}, but your function returned a {type(got).__name__}"
+        return (f"the {what} should be a torch.Tensor of shape {_shape(expected)}, but your function "
+                f"returned a {type(got).__name__}")
     if got.shape != expected.shape:
         hint = ""
         if sorted(got.shape) == sorted(expected.shape):
@@ -327,3 +328,18 @@ def check(exercise_id: str, fn: Callable[..., Any], *,
             msg = f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) {problem}"
             return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
     return CheckResult(ex.id, True, f"✅ {head}: passed all {ex.n_cases} test cases.")
+
+
+def exercise(exercise_id: str, reference: Callable[..., Any], *, title: str, hint: str = "",
+             **options: Any) -> Callable[[Callable], Callable]:
+    """Decorator: register the exercise ``exercise_id`` with the decorated function as its input maker.
+
+    ``reference`` is the function a learner's answer is compared with; ``options`` are the
+    other fields of :class:`ropelab.common.exercises.Exercise` (``view_of``, ``atol`` ...).
+    """
+    def decorate(make_inputs: Callable[[torch.Generator], tuple]) -> Callable[[torch.Generator], tuple]:
+        register(Exercise(id=exercise_id, title=title, reference=reference, make_inputs=make_inputs,
+                          hint=hint, **options))
+        return make_inputs
+
+    return decorate

@@ -6,7 +6,6 @@ query and the key in every figure of the lab.
 from __future__ import annotations
 
 import contextlib
-
 import io
 
 import matplotlib

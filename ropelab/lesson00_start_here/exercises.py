@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import torch
 
-from ._core import Exercise, register
+from ..common.exercises import Exercise, register
 
 __all__: list[str] = []
 
 
 def _pair_norms(x: torch.Tensor) -> torch.Tensor:
-    return torch.sqrt(x[..., 0::2] ** 2 + x[..., 1::2] ** 2)
+    # the pairs as a trailing dimension of size 2, (..., dim // 2, 2), and the length of each
+    return torch.linalg.vector_norm(x.unflatten(-1, (-1, 2)), dim=-1)
 
 
 def _inputs(gen: torch.Generator) -> tuple:
@@ -21,7 +22,6 @@ def _inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="00.pair_norms",
     title="length of every pair (2i, 2i+1)",
-    spec="x: (..., dim) with dim even -> (..., dim // 2): the length sqrt(x[2i]^2 + x[2i+1]^2) of each pair",
     reference=_pair_norms,
     make_inputs=_inputs,
     hint="x[..., 0::2] takes the even coordinates and x[..., 1::2] the odd ones",

@@ -1,14 +1,16 @@
 """Exercises of notebook 01 (tensor operations).
 
 Each one is a tensor operation exactly as it appears in the LLaMA / InternLM
-attention and RoPE code. References use plain PyTorch: they are the operations
-being taught, so the checker compares the learner's function with them.
+attention and RoPE code. Each reference computes the same result by another route
+than the one the notebook teaches (and ``solutions/lesson01_tensor_ops.py`` writes
+out), so checking the worked solution compares two different computations.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from ._core import Exercise, randint, register
+from ..common.exercises import Exercise, randint, register
 
 __all__: list[str] = []
 
@@ -18,8 +20,8 @@ __all__: list[str] = []
 # ---------------------------------------------------------------------------
 
 def _merge_heads(x: torch.Tensor) -> torch.Tensor:
-    B, H, S, D = x.shape
-    return x.transpose(1, 2).contiguous().view(B, S, H * D)
+    # head 0's (B, S, D), then head 1's, ... side by side along the features
+    return torch.cat(x.unbind(1), dim=-1)
 
 
 def _merge_heads_inputs(gen: torch.Generator) -> tuple:
@@ -30,7 +32,6 @@ def _merge_heads_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.merge_heads",
     title="merge the attention heads back (fix the broken view)",
-    spec="x: (B, H, S, D) -> (B, S, H*D): token s holds head 0's D numbers, then head 1's, ...",
     reference=_merge_heads,
     make_inputs=_merge_heads_inputs,
     hint="after transpose(1, 2) the memory is no longer in (B, S, H, D) order, so .view refuses; "
@@ -43,8 +44,8 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _causal_mask(seq_len: int) -> torch.Tensor:
-    i = torch.arange(seq_len)
-    return i[:, None] >= i[None, :]
+    # the lower triangle, diagonal included
+    return torch.ones(seq_len, seq_len, dtype=torch.bool).tril()
 
 
 def _causal_mask_inputs(gen: torch.Generator) -> tuple:
@@ -54,7 +55,6 @@ def _causal_mask_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.causal_mask",
     title="causal mask by broadcasting",
-    spec="seq_len: int -> bool (seq_len, seq_len); entry [i, j] is True when query i may see key j, i.e. j <= i",
     reference=_causal_mask,
     make_inputs=_causal_mask_inputs,
     hint="compare a column of query positions (seq_len, 1) with a row of key positions (1, seq_len)",
@@ -69,9 +69,8 @@ EPS = 1e-5
 
 
 def _normalize_channels(x: torch.Tensor) -> torch.Tensor:
-    mean = x.mean(dim=(0, 2, 3), keepdim=True)
-    var = x.var(dim=(0, 2, 3), keepdim=True, unbiased=False)
-    return (x - mean) / torch.sqrt(var + EPS)
+    var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0, keepdim=True)  # correction=0: biased
+    return (x - mean) * torch.rsqrt(var + EPS)
 
 
 def _normalize_inputs(gen: torch.Generator) -> tuple:
@@ -84,8 +83,6 @@ def _normalize_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.normalize_channels",
     title="normalise each channel (batch-norm statistics)",
-    spec="x: (N, C, H, W) -> (N, C, H, W): subtract each channel's mean and divide by sqrt(var + 1e-5), "
-         "mean and (biased) variance taken over dims (0, 2, 3)",
     reference=_normalize_channels,
     make_inputs=_normalize_inputs,
     atol=1e-4,
@@ -100,7 +97,8 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _attention_scores(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("bqd,bkd->bqk", q, k)
+    # the definition: (B, Sq, 1, D) * (B, 1, Sk, D), summed over d
+    return (q[:, :, None, :] * k[:, None, :, :]).sum(-1)
 
 
 def _attention_inputs(gen: torch.Generator) -> tuple:
@@ -114,8 +112,6 @@ def _attention_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.attention_scores",
     title="attention scores Q K^T with einsum",
-    spec="q: (B, Sq, D), k: (B, Sk, D) -> (B, Sq, Sk): scores[b, i, j] = sum_d q[b, i, d] * k[b, j, d] "
-         "(no 1/sqrt(D) scaling here)",
     reference=_attention_scores,
     make_inputs=_attention_inputs,
     atol=1e-4,
@@ -128,7 +124,8 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _position_table(t: torch.Tensor, inv_freq: torch.Tensor) -> torch.Tensor:
-    return torch.einsum("i,j->ij", t, inv_freq)
+    # a column (seq, 1) times a row (1, dim/2), by broadcasting
+    return t[:, None] * inv_freq[None, :]
 
 
 def _position_table_inputs(gen: torch.Generator) -> tuple:
@@ -144,7 +141,6 @@ def _position_table_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.position_table",
     title="position-by-frequency table (outer product)",
-    spec="t: (seq,), inv_freq: (dim/2,) -> (seq, dim/2) with table[m, i] = t[m] * inv_freq[i]",
     reference=_position_table,
     make_inputs=_position_table_inputs,
     hint="every t[m] times every inv_freq[i], nothing summed: an outer product",
@@ -156,7 +152,8 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _pick_per_row(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
-    return x.gather(1, idx.unsqueeze(1)).squeeze(1)
+    # advanced indexing with (row, column) pairs
+    return x[torch.arange(x.shape[0]), idx]
 
 
 def _pick_inputs(gen: torch.Generator) -> tuple:
@@ -170,8 +167,6 @@ def _pick_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.pick_per_row",
     title="pick one entry per row with gather",
-    spec="x: (N, C), idx: (N,) int64 -> (N,): out[r] = x[r, idx[r]] "
-         "(e.g. the score of the correct token in each row of logits)",
     reference=_pick_per_row,
     make_inputs=_pick_inputs,
     hint="gather needs an index with as many dimensions as x, and returns the index's shape",
@@ -183,8 +178,10 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _scatter_rows(values: torch.Tensor, index: torch.Tensor, num_cols: int) -> torch.Tensor:
-    out = torch.zeros(values.shape[0], num_cols, dtype=values.dtype)
-    return out.scatter_(1, index, values)
+    # assignment through advanced indexing: row r, columns index[r]
+    out = values.new_zeros(values.shape[0], num_cols)
+    out[torch.arange(values.shape[0])[:, None], index] = values
+    return out
 
 
 def _scatter_inputs(gen: torch.Generator) -> tuple:
@@ -201,8 +198,6 @@ def _scatter_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.scatter_rows",
     title="write values into chosen columns with scatter_",
-    spec="values: (N, K), index: (N, K) int64 (distinct within a row), num_cols: int -> (N, num_cols): "
-         "zeros except out[r, index[r, k]] = values[r, k]",
     reference=_scatter_rows,
     make_inputs=_scatter_inputs,
     hint="scatter_ writes into an existing tensor: start from zeros of the output's shape",
@@ -214,7 +209,8 @@ register(Exercise(
 # ---------------------------------------------------------------------------
 
 def _select_positions(cos: torch.Tensor, position_ids: torch.Tensor) -> torch.Tensor:
-    return cos[position_ids].unsqueeze(1)
+    # an embedding lookup: the rows of the table cos, one per position id; heads at dim 1
+    return F.embedding(position_ids, cos)[:, None]
 
 
 def _select_inputs(gen: torch.Generator) -> tuple:
@@ -233,8 +229,6 @@ def _select_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.select_positions",
     title="look up each token's cos row: cos[position_ids]",
-    spec="cos: (max_pos, D), position_ids: (B, S) int64 -> (B, 1, S, D): row position_ids[b, s] of cos, "
-         "with a size-1 head dimension so it broadcasts against q: (B, H, S, D)",
     reference=_select_positions,
     make_inputs=_select_inputs,
     hint="indexing with an integer tensor of shape (B, S) gives (B, S, D); the heads go at dimension 1",

@@ -15,9 +15,9 @@ from typing import Any, Mapping, Sequence
 import torch
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from .._validate import check_choice, check_tensor
-from ..tensors import _fmt_shape, explain_broadcast, layout, memory_order
-from ._style import GREY, PALETTE, new_figure, style
+from .._validate import check_choice, check_tensor, shape_str
+from ..common.figures import GREY, PALETTE, new_figure, style
+from .tensors import element_offsets, explain_broadcast, layout, memory_order
 
 __all__ = ["layout_state", "memory_layout_figure", "broadcast_state", "broadcast_figure"]
 
@@ -55,25 +55,23 @@ def layout_state(t: torch.Tensor) -> dict[str, Any]:
     """
     t = check_tensor(t, "t", floating=False, shape_hint="(rows, cols) or (n,)")
     if t.ndim not in (1, 2):
-        raise ValueError(f"t must be 1-D or 2-D to be drawn as a grid; got shape {_fmt_shape(t.shape)}")
+        raise ValueError(f"t must be 1-D or 2-D to be drawn as a grid; got shape {shape_str(t)}")
     lay = layout(t)
     if lay.storage_size > MAX_STORAGE:
         raise ValueError(
             f"t's storage holds {lay.storage_size} elements; the picture is readable for at most "
             f"{MAX_STORAGE}. Draw a small example such as torch.arange(6).view(2, 3)"
         )
-    t2 = t if t.ndim == 2 else t.view(1, -1) if t.is_contiguous() else t.unsqueeze(0)
+    t2 = t if t.ndim == 2 else t.unsqueeze(0)  # a 1-D tensor is drawn as one row
     storage = torch.as_strided(t.detach().cpu(), (lay.storage_size,), (1,), 0)
     order = memory_order(t).tolist()
-    offs = [[int(t2.storage_offset() + i * t2.stride(0) + j * t2.stride(1)) for j in range(t2.shape[1])]
-            for i in range(t2.shape[0])]
     return {
         "shape": lay.shape,
         "stride": lay.stride,
         "offset": lay.storage_offset,
         "contiguous": lay.contiguous,
         "values": t2.tolist(),
-        "offsets": offs,
+        "offsets": element_offsets(t2).tolist(),
         "storage": storage.tolist(),
         "order": order,
         "jumps": [b - a for a, b in zip(order, order[1:])],
@@ -134,7 +132,7 @@ def memory_layout_figure(x: torch.Tensor | None = None):
                          "starts from plain memory; call x.clone() first")
     if x.numel() > MAX_STORAGE or max(x.shape) > MAX_SIDE or x.numel() == 0:
         raise ValueError(f"x must be small to be drawn readably: at least 1 and at most {MAX_STORAGE} elements, "
-                         f"at most {MAX_SIDE} per side; got shape {_fmt_shape(x.shape)}. "
+                         f"at most {MAX_SIDE} per side; got shape {shape_str(x)}. "
                          "Try torch.arange(6).view(2, 3)")
     ids = torch.arange(x.numel()).view(x.shape)
     xt = x.t()
@@ -156,7 +154,7 @@ def memory_layout_figure(x: torch.Tensor | None = None):
         for c, (name, t, id_t, note) in enumerate(panels):
             ax = fig.add_subplot(gs[0, c])
             st = layout_state(t)
-            id_storage = torch.as_strided(id_t, (st["storage"].__len__(),), (1,), 0).tolist()
+            id_storage = torch.as_strided(id_t, (len(st["storage"]),), (1,), 0).tolist()
             rows, cols = len(st["values"]), len(st["values"][0])
             _draw_grid(ax, st, id_t.tolist(), (n - cols) / 2, grid_y0 + (side - rows))
             _draw_strip(ax, st, id_storage)
@@ -165,7 +163,7 @@ def memory_layout_figure(x: torch.Tensor | None = None):
             ax.set_aspect("equal")
             ax.axis("off")
             verdict = "contiguous" if st["contiguous"] else "NOT contiguous"
-            ax.set_title(f"{name}: {note}\nshape {_fmt_shape(st['shape'])}, stride {_fmt_shape(st['stride'])}\n"
+            ax.set_title(f"{name}: {note}\nshape {shape_str(st['shape'])}, stride {shape_str(st['stride'])}\n"
                          f"reads memory {_walk(st['order'])}\n({verdict})", fontsize=13)
             if c == 0:
                 ax.text(-0.3, 0.5, "memory", ha="right", va="center", fontsize=12, rotation=90, color=GREY)
@@ -191,7 +189,7 @@ def _as_small(t, name: str) -> torch.Tensor:
         t = torch.tensor(t)
     t = check_tensor(t, name, floating=False, shape_hint="(rows, cols), (n,) or ()")
     if t.ndim > 2:
-        raise ValueError(f"{name} must have at most 2 dimensions to be drawn; got shape {_fmt_shape(t.shape)}")
+        raise ValueError(f"{name} must have at most 2 dimensions to be drawn; got shape {shape_str(t)}")
     return t
 
 
@@ -211,7 +209,7 @@ def broadcast_state(a, b, op: str = "+", names: tuple[str, str] = ("a", "b")) ->
         raise ValueError(f"a and b do not broadcast:\n{exp.text}")
     shape = exp.result
     if any(s > MAX_SIDE for s in shape):
-        raise ValueError(f"the result shape {_fmt_shape(shape)} is too large to draw; keep each side <= {MAX_SIDE}")
+        raise ValueError(f"the result shape {shape_str(shape)} is too large to draw; keep each side <= {MAX_SIDE}")
     grid = (1,) * (2 - len(shape)) + tuple(shape)
     out = _OPS[op](a, b)
 
@@ -278,7 +276,7 @@ def broadcast_figure(a, b, op: str = "+", names: tuple[str, str] = ("a", "b"),
     with style():
         gs = fig.add_gridspec(1, 5, width_ratios=(cols, 0.45, cols, 0.45, cols), left=0.02, right=0.98,
                               top=0.72, bottom=0.05, wspace=0.1)
-        a_s, b_s, r_s = _fmt_shape(st["a_shape"]), _fmt_shape(st["b_shape"]), _fmt_shape(st["result_shape"])
+        a_s, b_s, r_s = shape_str(st["a_shape"]), shape_str(st["b_shape"]), shape_str(st["result_shape"])
         _draw_panel(fig.add_subplot(gs[0, 0]), st["a"], st["a_real"], colors[0], f"{na} {a_s} → {r_s}")
         _draw_panel(fig.add_subplot(gs[0, 2]), st["b"], st["b_real"], colors[1], f"{nb} {b_s} → {r_s}")
         is_bool = isinstance(st["out"][0][0], bool)

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import torch
 
-from ._validate import check_int, check_tensor
+from .._validate import check_int, check_tensor, shape_str
 
 __all__ = [
     "Clash",
@@ -35,10 +35,6 @@ __all__ = [
 # ---------------------------------------------------------------------------
 # broadcasting
 # ---------------------------------------------------------------------------
-
-def _fmt_shape(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
-
 
 def _as_shape(value: Any, name: str) -> tuple[int, ...]:
     """A shape from a tuple/list/torch.Size of sizes, or the shape of a tensor."""
@@ -105,7 +101,7 @@ class BroadcastExplanation:
     @property
     def text(self) -> str:
         na, nb = self.names
-        a_s, b_s = _fmt_shape(self.shape_a), _fmt_shape(self.shape_b)
+        a_s, b_s = shape_str(self.shape_a), shape_str(self.shape_b)
         n = len(self.aligned_a)
         lines = [f"broadcast {na} {a_s} with {nb} {b_s}"]
         if n == 0:
@@ -130,7 +126,7 @@ class BroadcastExplanation:
         lines.append("  2. compare each dimension (sizes must be equal, or one of them 1):")
         lines.extend("     " + s for s in self.steps)
         if self.result is not None:
-            lines.append(f"  result shape: {_fmt_shape(self.result)}")
+            lines.append(f"  result shape: {shape_str(self.result)}")
         else:
             c = self.clash
             lines.append(
@@ -222,7 +218,7 @@ class Layout:
     storage_size: int
 
     def __repr__(self) -> str:
-        return (f"shape {_fmt_shape(self.shape)}, stride {_fmt_shape(self.stride)}, "
+        return (f"shape {shape_str(self.shape)}, stride {shape_str(self.stride)}, "
                 f"offset {self.storage_offset}, contiguous {self.contiguous}")
 
 

@@ -16,18 +16,21 @@ are cast back to the input dtype.
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 
-from ._validate import as_positions, check_base, check_choice, check_even_dim, check_int, check_tensor
-from .rope import DEFAULT_BASE, LAYOUTS, apply_rope
+from .._validate import as_positions, check_base, check_choice, check_even_dim, check_int, check_tensor
+from ..rope import DEFAULT_BASE, LAYOUTS, apply_rope, compute_dtype
 
 __all__ = ["attention_weights", "attention", "self_attention", "projection_weights"]
 
 
 def _compute_dtype(*tensors: torch.Tensor) -> torch.dtype:
-    return torch.float64 if any(t.dtype == torch.float64 for t in tensors) else torch.float32
+    """The core's rule (:func:`ropelab.rope.compute_dtype`) for the tensors' common dtype:
+    float64 if any of them is float64, else float32."""
+    return compute_dtype(functools.reduce(torch.promote_types, (t.dtype for t in tensors)))
 
 
 def _check_qk(q, k) -> tuple[torch.Tensor, torch.Tensor]:
@@ -118,7 +121,8 @@ def self_attention(x, w_q, w_k, w_v, positions=None, causal: bool = False,
         q = apply_rope(q, positions, base=base, layout=layout)
         k = apply_rope(k, positions, base=base, layout=layout)
     weights = attention_weights(q, k, causal=causal)
-    out = (weights.to(_compute_dtype(v)) @ v.to(_compute_dtype(v))).to(x.dtype)
+    dtype = _compute_dtype(v)
+    out = (weights.to(dtype) @ v.to(dtype)).to(x.dtype)
     return (out, weights) if return_weights else out
 
 

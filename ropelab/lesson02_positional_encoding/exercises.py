@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import sinusoidal_pe, wavelengths
-from ._core import Exercise, register
+from ..common.exercises import Exercise, register
+from ..rope import sinusoidal_pe, wavelengths
 
 __all__: list[str] = []
 
@@ -22,8 +22,6 @@ def _dim_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="02.sinusoidal_pe",
     title="the sinusoidal position encoding",
-    spec="(num_positions, dim) -> float32 (num_positions, dim) with PE[pos, 2i] = sin(pos / 10000^(2i/dim)) "
-         "and PE[pos, 2i+1] = cos(pos / 10000^(2i/dim))",
     reference=sinusoidal_pe,
     make_inputs=_pe_inputs,
     hint="build pos (num_positions, 1) and freqs (1, dim // 2), multiply (broadcasting), then put sin in the "
@@ -33,7 +31,6 @@ register(Exercise(
 register(Exercise(
     id="02.wavelengths",
     title="the period of every pair",
-    spec="dim -> (dim // 2,) periods T_i = 2*pi * 10000^(2i/dim), i = 0 .. dim/2 - 1 (positions per full turn)",
     reference=wavelengths,
     make_inputs=_dim_inputs,
     check_dtype=False,   # float32 or float64 both fine; the values are compared with rtol 1e-5

@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from .._validate import check_base, check_even_dim, check_int, check_tensor
+from ..common.figures import GREY, PALETTE, new_figure, style
 from ..rope import DEFAULT_BASE, angles, sinusoidal_pe, wavelengths
-from ._style import GREY, PALETTE, new_figure, style
 
 __all__ = [
     "pe_heatmap", "pe_columns", "measured_periods", "period_figure", "binary_digits",

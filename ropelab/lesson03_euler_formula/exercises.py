@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from .. import rope_from_angles
-from .._validate import check_tensor
-from ._core import Exercise, register
+from ..common.exercises import Exercise, register
+from ..rope import rope_from_angles
 
 __all__: list[str] = []
 
@@ -16,20 +15,23 @@ def _rotate_points(points: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 def _complex_to_matrix(w: torch.Tensor) -> torch.Tensor:
-    """``w: (N,)`` complex -> ``(N, 2, 2)`` real matrices ``[[a, -b], [b, a]]`` with ``M @ (x, y) = w * (x + iy)``."""
-    w = check_tensor(w, "w", floating=False, ndim=1, shape_hint="(N,) complex")
-    if not w.is_complex():
-        raise TypeError(f"w must be a complex tensor of shape (N,); got dtype {w.dtype}")
-    a, b = w.real, w.imag
-    return torch.stack((torch.stack((a, -b), -1), torch.stack((b, a), -1)), -2)
+    """``w: (N,)`` complex -> ``(N, 2, 2)`` real matrices ``[[a, -b], [b, a]]`` with ``M @ (x, y) = w * (x + iy)``.
+
+    Written as ``a * 1 + b * J``: ``1`` is the identity and ``J = [[0, -1], [1, 0]]`` the
+    quarter turn, the matrix of multiplying by ``i``.
+    """
+    one = torch.eye(2, dtype=w.real.dtype)
+    quarter_turn = torch.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=w.real.dtype)
+    return w.real[:, None, None] * one + w.imag[:, None, None] * quarter_turn
 
 
 def _matrix_to_complex(m: torch.Tensor) -> torch.Tensor:
-    """``m: (N, 2, 2)`` of the form ``[[a, -b], [b, a]]`` -> the complex numbers ``a + ib``, shape ``(N,)``."""
-    m = check_tensor(m, "m", ndim=3, shape_hint="(N, 2, 2)")
-    if m.shape[1:] != (2, 2):
-        raise ValueError(f"m must have shape (N, 2, 2); got {tuple(m.shape)}")
-    return torch.complex(m[:, 0, 0], m[:, 1, 0])
+    """``m: (N, 2, 2)`` of the form ``[[a, -b], [b, a]]`` -> the complex numbers ``a + ib``, shape ``(N,)``.
+
+    ``m @ (1, 0)`` is where the matrix sends 1, i.e. ``w * 1 = (a, b)``, read as a complex number.
+    """
+    image_of_one = m @ torch.tensor([1.0, 0.0], dtype=m.dtype)   # (N, 2)
+    return torch.view_as_complex(image_of_one.contiguous())
 
 
 def _n(gen: torch.Generator) -> int:
@@ -58,8 +60,6 @@ def _rotation_matrices(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="03.rotate_points",
     title="rotate 2-D points with complex numbers",
-    spec="points: (N, 2) float32, theta: (N,) float32 radians -> (N, 2) float32: point j turned "
-         "counter-clockwise by theta[j], computed with view_as_complex, polar and view_as_real",
     reference=_rotate_points,
     make_inputs=_points_and_angles,
     hint="torch.view_as_complex(points) is (N,) complex; multiply by torch.polar(torch.ones_like(theta), theta), "
@@ -69,8 +69,6 @@ register(Exercise(
 register(Exercise(
     id="03.complex_to_matrix",
     title="the 2x2 matrix that multiplies like a complex number",
-    spec="w: (N,) complex64 -> (N, 2, 2) float32, M[j] = [[a, -b], [b, a]] for w[j] = a + ib, "
-         "so that M[j] @ (x, y) equals w[j] * (x + iy) written as a vector",
     reference=_complex_to_matrix,
     make_inputs=_unit_complex,
     hint="(a + ib)(x + iy) = (a x - b y) + i (b x + a y): read the rows off that product",
@@ -79,7 +77,6 @@ register(Exercise(
 register(Exercise(
     id="03.matrix_to_complex",
     title="read the complex number off a rotation matrix",
-    spec="m: (N, 2, 2) float32 of the form [[a, -b], [b, a]] -> (N,) complex64 a + ib",
     reference=_matrix_to_complex,
     make_inputs=_rotation_matrices,
     hint="the first column of the matrix is where (1, 0) goes, i.e. w * 1 = a + ib; torch.complex(real, imag)",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from ..decay import relative_score
+from ..common.exercises import Exercise, randint, register
 from ..rope import rope_from_angles
-from ._core import Exercise, register
+from .scores import relative_score
 
 __all__: list[str] = []
 
@@ -26,17 +26,17 @@ def _theta(gen: torch.Generator) -> float:
 
 
 def _rope_inputs(gen: torch.Generator) -> tuple:
-    seq = int(torch.randint(2, 9, (1,), generator=gen))
+    seq = randint(gen, 2, 8)
     x = torch.randn(seq, 2, generator=gen)
     positions = torch.randint(0, 21, (seq,), generator=gen)
     return x, positions, _theta(gen)
 
 
 def _score_inputs(gen: torch.Generator) -> tuple:
-    n = int(torch.randint(1, 6, (1,), generator=gen))
+    n = randint(gen, 1, 5)
     q = torch.randn(n, 2, generator=gen)
     k = torch.randn(n, 2, generator=gen)
-    distance = int(torch.randint(-12, 13, (1,), generator=gen))
+    distance = randint(gen, -12, 12)
     if distance == 0:
         distance = 5  # keep the sine term alive so a sign error shows
     return q, k, distance, _theta(gen)
@@ -45,8 +45,6 @@ def _score_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="04.rope_2d",
     title="2-D RoPE: turn each token by its position times theta",
-    spec="x: (seq, 2) float32, positions: (seq,) int64, theta: float (radians) -> (seq, 2) float32: "
-         "row j is x[j] rotated counter-clockwise by positions[j] * theta, i.e. R(m theta) x_m",
     reference=_rope_2d,
     make_inputs=_rope_inputs,
     atol=1e-4,
@@ -58,9 +56,6 @@ register(Exercise(
 register(Exercise(
     id="04.relative_score_2d",
     title="the score g(q, k, m - n) in complex form",
-    spec="q, k: (N, 2) float32, distance: int (m - n), theta: float -> (N,) float32: "
-         "Re[q conj(k) e^{i (m - n) theta}] with q = q[:, 0] + i q[:, 1] (same for k); "
-         "it must equal the dot product of R(m theta) q and R(n theta) k",
     reference=_relative_score_2d,
     make_inputs=_score_inputs,
     atol=1e-4,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from ..common.exercises import Exercise, randint, register
 from ..rope import rope_interleaved, rotation_matrix
-from ._core import Exercise, register
 
 __all__: list[str] = []
 
@@ -16,29 +16,30 @@ def _relative_property(q: torch.Tensor, k: torch.Tensor, m: int, n: int) -> tupl
     return lhs, rhs
 
 
-def _dim(gen: torch.Generator, low: int = 1, high: int = 9) -> int:
-    return 2 * int(torch.randint(low, high, (1,), generator=gen))
+def _dim(gen: torch.Generator, low: int = 1, high: int = 8) -> int:
+    # an even head dimension 2 * [low, high]
+    return 2 * randint(gen, low, high)
 
 
 def _rope_inputs(gen: torch.Generator) -> tuple:
-    batch = int(torch.randint(1, 3, (1,), generator=gen))
-    seq = int(torch.randint(1, 7, (1,), generator=gen))
+    batch = randint(gen, 1, 2)
+    seq = randint(gen, 1, 6)
     x = torch.randn(batch, seq, _dim(gen), generator=gen)
     positions = torch.randint(0, 200, (seq,), generator=gen)
     return x, positions
 
 
 def _matrix_inputs(gen: torch.Generator) -> tuple:
-    position = int(torch.randint(0, 100, (1,), generator=gen))
-    return position, _dim(gen, 2, 9)
+    position = randint(gen, 0, 99)
+    return position, _dim(gen, 2, 8)
 
 
 def _pair_inputs(gen: torch.Generator) -> tuple:
-    dim = _dim(gen, 2, 9)
+    dim = _dim(gen, 2, 8)
     q = torch.randn(dim, generator=gen)
     k = torch.randn(dim, generator=gen)
-    m = int(torch.randint(0, 60, (1,), generator=gen))
-    n = int(torch.randint(0, 60, (1,), generator=gen))
+    m = randint(gen, 0, 59)
+    n = randint(gen, 0, 59)
     if m == n:
         n = m + 7  # a pair with m != n, where the direction of n - m matters
     return q, k, m, n
@@ -47,22 +48,18 @@ def _pair_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="05.rope_elementwise",
     title="RoPE without a matrix: x * cos + rotate(x) * sin",
-    spec="x: (..., seq, dim) float32, positions: (seq,) int64 -> (..., seq, dim) float32, the interleaved "
-         "RoPE with base 10000: pair (2i, 2i+1) of token j turned by positions[j] * theta_i. Use "
-         "ropelab.angles for the (seq, dim // 2) angle table; write the rotation yourself",
     reference=rope_interleaved,
     make_inputs=_rope_inputs,
     atol=1e-4,
     rtol=1e-4,
     hint="cos and sin of the angle table are (seq, dim // 2): repeat_interleave(2, dim=-1) makes them "
-         "(seq, dim); rotate maps each pair (x1, x2) to (-x2, x1): torch.stack((-x[..., 1::2], x[..., 0::2]), -1).flatten(-2)",
+         "(seq, dim); rotate maps each pair (x1, x2) to (-x2, x1): "
+         "torch.stack((-x[..., 1::2], x[..., 0::2]), -1).flatten(-2)",
 ))
 
 register(Exercise(
     id="05.rotation_matrix",
     title="build the block-diagonal R_{Theta,m}",
-    spec="position: int m, dim: even int -> (dim, dim) float32: block i (rows and columns 2i, 2i+1) is "
-         "[[cos, -sin], [sin, cos]] of the angle m * theta_i with theta_i = 10000^(-2i/dim); zeros elsewhere",
     reference=rotation_matrix,
     make_inputs=_matrix_inputs,
     atol=1e-5,
@@ -74,9 +71,6 @@ register(Exercise(
 register(Exercise(
     id="05.relative_property",
     title="(R_m q)^T (R_n k) = q^T R_{n-m} k for a given pair",
-    spec="q, k: (dim,) float32, m, n: int -> a tuple (lhs, rhs) of 0-d float32 tensors: "
-         "lhs = (R_m q) . (R_n k) rotating each vector to its own position, "
-         "rhs = q^T R_{n-m} k using one rotation by the relative position; use ropelab.rotation_matrix",
     reference=_relative_property,
     make_inputs=_pair_inputs,
     atol=1e-4,

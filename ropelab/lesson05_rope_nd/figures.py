@@ -1,9 +1,8 @@
-"""RoPE in d dimensions as pictures: the block-diagonal rotation, the frequencies, the angle table,
+"""Lesson 05's static figures: the block-diagonal rotation, the frequencies, the angle table,
 the long-term decay (远程衰减), and what the dense matrix form costs.
 
-The frequency explorer (:func:`frequency_state`, :func:`draw_frequency`,
-:func:`update_frequency`, :func:`frequency_readout`) is what
-:func:`ropelab.widgets.frequency_widget` redraws on every slider move.
+:func:`frequency_figure` draws the frequency explorer's picture with the widget's own model
+(:mod:`.widget`), so it shows exactly what :func:`ropelab.widgets.frequency_widget` shows.
 """
 from __future__ import annotations
 
@@ -15,9 +14,10 @@ import torch
 from matplotlib.patches import Rectangle
 
 from .._validate import check_base, check_even_dim, check_int, check_real
-from ..decay import decay_bound, mean_abs_score, rope_op_counts
+from ..common.figures import GREY, PALETTE, new_figure, style
 from ..rope import DEFAULT_BASE, angles, inv_freq, rotation_matrix
-from ._style import GREY, K_COLOR, PALETTE, Q_COLOR, new_figure, style
+from .decay import decay_bound, mean_abs_score, rope_op_counts
+from .widget import FIGSIZE_FREQ, draw_frequency, frequency_state
 
 __all__ = [
     "rotation_matrix_figure",
@@ -26,17 +26,8 @@ __all__ = [
     "decay_state",
     "decay_figure",
     "op_count_figure",
-    "FIGSIZE_FREQ",
-    "frequency_state",
-    "draw_frequency",
-    "update_frequency",
-    "frequency_readout",
     "frequency_figure",
 ]
-
-
-def _fmt_int(v: float) -> str:
-    return f"{v:,.0f}"
 
 
 # ---------------------------------------------------------------------------
@@ -127,8 +118,8 @@ def decay_state(dim: int = 128, base: float = DEFAULT_BASE, max_distance: int = 
     """The numbers behind :func:`decay_figure`: the RoFormer bound and measured ``mean |score|``.
 
     ``distances = 0, step, 2*step, ... <= max_distance``; ``bound`` is
-    :func:`ropelab.decay.decay_bound`; ``mean_abs[rho]`` is
-    :func:`ropelab.decay.mean_abs_score` for each correlation ``rho``.
+    :func:`ropelab.lesson05_rope_nd.decay.decay_bound`; ``mean_abs[rho]`` is
+    :func:`ropelab.lesson05_rope_nd.decay.mean_abs_score` for each correlation ``rho``.
     """
     dim = check_even_dim(dim, "dim")
     max_distance = check_int(max_distance, "max_distance", minimum=1)
@@ -177,7 +168,7 @@ def decay_figure(state: Mapping[str, Any]):
 def op_count_figure(dims: Sequence[int] = (16, 32, 64, 128, 256, 512), rows: Sequence[Mapping[str, Any]] = ()):
     """Arithmetic per vector, dense vs elementwise (log-log); measured ms next to it if ``rows`` given.
 
-    ``rows`` is what :func:`ropelab.decay.measure_rope_cost` returns.
+    ``rows`` is what :func:`ropelab.lesson05_rope_nd.decay.measure_rope_cost` returns.
     """
     dims = [check_even_dim(d, "dims entry") for d in dims]
     dense = [rope_op_counts(d)["dense"]["total"] for d in dims]
@@ -219,115 +210,12 @@ def op_count_figure(dims: Sequence[int] = (16, 32, 64, 128, 256, 512), rows: Seq
 
 
 # ---------------------------------------------------------------------------
-# the frequency explorer (widget)
+# the frequency explorer as a plain figure
 # ---------------------------------------------------------------------------
 
-FIGSIZE_FREQ = (13.0, 5.4)
-THETA_YLIM = (3e-7, 2.0)
-DISTANCE_MAX = 4096
-FAR = (1024, 4096)  # the readout averages the bound over this range of distances
-
-
-def _decay_distances() -> np.ndarray:
-    # dense near 0, sparser further out: every distance to 64, then a log-spaced grid
-    far = np.unique(np.round(np.logspace(np.log10(64), np.log10(DISTANCE_MAX), 300)).astype(int))
-    return np.concatenate([np.arange(0, 64), far[far > 63]])
-
-
-_DISTANCES = _decay_distances()
-
-
-def frequency_state(base: float = DEFAULT_BASE, dim: int = 128) -> dict[str, Any]:
-    """Numbers behind the frequency explorer for a given ``base`` and ``dim``.
-
-    Returns ``pair_frac = 2i/d``, ``theta`` (``ropelab.inv_freq``), ``wavelength``,
-    ``distances`` and ``bound``: :func:`ropelab.decay.decay_bound` divided by its value at
-    distance 0, ``(d/2 + 1)/2``, so every curve starts at 1. ``half_distance`` is the first
-    distance where the normalised bound drops below 1/2; ``far_mean`` its average over the
-    grid distances in ``FAR`` (the wiggles make a single distance a poor summary).
-    """
-    base = check_base(base, "base")
-    dim = check_even_dim(dim, "dim")
-    theta = inv_freq(dim, base).double().numpy()
-    raw = decay_bound(torch.from_numpy(_DISTANCES), dim, base).numpy()
-    bound = raw / ((dim // 2 + 1) / 2)
-    below = np.nonzero(bound < 0.5)[0]
-    return {
-        "base": base, "dim": dim, "pairs": dim // 2,
-        "pair_frac": np.arange(0, dim, 2) / dim,
-        "theta": theta,
-        "wavelength": 2 * np.pi / theta,
-        "distances": _DISTANCES,
-        "bound": bound,
-        "half_distance": int(_DISTANCES[below[0]]) if len(below) else None,
-        "far_mean": float(bound[(_DISTANCES >= FAR[0]) & (_DISTANCES <= FAR[1])].mean()),
-    }
-
-
-def _freq_titles(state: Mapping[str, Any]) -> tuple[str, str]:
-    return (f"base = {state['base']:,.0f}, d = {state['dim']}: {state['pairs']} frequencies",
-            "Relative upper bound, 1 at distance 0")
-
-
-def draw_frequency(fig, state: Mapping[str, Any]) -> dict[str, Any]:
-    """Left: ``theta_i`` against ``2i/d`` (log scale). Right: the normalised decay bound."""
-    h: dict[str, Any] = {}
-    ax = fig.add_axes((0.07, 0.14, 0.38, 0.74))
-    h["ax"] = ax
-    ax.set_yscale("log")
-    ax.set_xlim(-0.02, 1.0)
-    ax.set_ylim(*THETA_YLIM)
-    ax.set_xlabel("pair position 2i/d")
-    ax.set_ylabel(r"frequency $\theta_i$ (rad / position)")
-    ref = frequency_state() if (state["base"], state["dim"]) != (DEFAULT_BASE, 128) else state
-    ax.plot(ref["pair_frac"], ref["theta"], color=GREY, lw=1.2, alpha=0.7, label="base 10,000, d = 128")
-    (h["theta"],) = ax.plot(state["pair_frac"], state["theta"], "o-", color=Q_COLOR, ms=3, lw=1.5,
-                            label="current")
-    ax.legend(loc="lower left", fontsize=11, frameon=True, framealpha=0.9)
-    h["title"] = ax.set_title(_freq_titles(state)[0], fontsize=15)
-    ax2 = fig.add_axes((0.56, 0.14, 0.41, 0.74))
-    h["ax2"] = ax2
-    ax2.set_xscale("symlog", linthresh=10, linscale=0.6)
-    ax2.set_xlim(0, DISTANCE_MAX)
-    ax2.set_ylim(0, 1.05)
-    ax2.set_xlabel("relative distance |m − n| (symlog)")
-    ax2.set_ylabel("bound / bound at 0")
-    ax2.plot(ref["distances"], ref["bound"], color=GREY, lw=1.2, alpha=0.7)
-    (h["bound"],) = ax2.plot(state["distances"], state["bound"], color=K_COLOR, lw=2)
-    ax2.axhline(0.5, color=GREY, lw=1, ls="--")
-    x_half = state["half_distance"] if state["half_distance"] is not None else float("nan")
-    (h["half"],) = ax2.plot([x_half], [0.5], "o", color="black", ms=8)
-    ax2.set_title(_freq_titles(state)[1], fontsize=15)
-    return h
-
-
-def update_frequency(h: Mapping[str, Any], state: Mapping[str, Any]) -> None:
-    """Move the artists of :func:`draw_frequency` to a new state (axis limits stay fixed)."""
-    h["theta"].set_data(state["pair_frac"], state["theta"])
-    h["bound"].set_ydata(state["bound"])
-    x_half = state["half_distance"] if state["half_distance"] is not None else float("nan")
-    h["half"].set_data([x_half], [0.5])
-    h["title"].set_text(_freq_titles(state)[0])
-
-
-def frequency_readout(state: Mapping[str, Any]) -> str:
-    """HTML readout: pair count, fastest and slowest frequency and wavelength, where the bound halves."""
-    th, wl = state["theta"], state["wavelength"]
-    half = (f"{state['half_distance']:,}" if state["half_distance"] is not None
-            else f"beyond {DISTANCE_MAX:,}")
-    return (
-        "<div style='font-size:1.25em; font-family:monospace; line-height:1.55'>"
-        f"base = {state['base']:,.0f} &nbsp; d = {state['dim']} &nbsp; pairs d/2 = {state['pairs']}<br>"
-        f"fastest θ<sub>0</sub> = {th[0]:.4g} (wavelength {wl[0]:.2f} positions) &nbsp; "
-        f"slowest θ<sub>{state['pairs'] - 1}</sub> = {th[-1]:.4g} (wavelength {_fmt_int(wl[-1])} positions)<br>"
-        f"bound falls below half of its distance-0 value at distance {half}; "
-        f"its average over distances {FAR[0]:,} to {FAR[1]:,} is {state['far_mean']:.3f}"
-        "</div>"
-    )
-
-
 def frequency_figure(base: float = DEFAULT_BASE, dim: int = 128):
-    """The frequency explorer as a plain figure (what :func:`frequency_widget` shows at these values)."""
+    """The frequency explorer as a plain figure: what :func:`ropelab.widgets.frequency_widget` shows
+    at these values."""
     state = frequency_state(base, dim)
     fig = new_figure(*FIGSIZE_FREQ)
     with style():

@@ -1,14 +1,15 @@
 """Exercises of notebook 06 (Meta's LLaMA RoPE code).
 
 The references are the functions of :mod:`ropelab.llama`, which follow Meta's
-``model.py`` line for line.
+``model.py`` line for line. Each exercise is registered with
+:func:`ropelab.common.exercises.exercise` on top of the function that makes its random inputs.
 """
 from __future__ import annotations
 
 import torch
 
-from .. import llama
-from ._core import Exercise, randint, register
+from ..common.exercises import exercise, randint
+from . import llama
 
 __all__: list[str] = []
 
@@ -17,10 +18,13 @@ def _complex(gen: torch.Generator, *shape: int) -> torch.Tensor:
     return torch.complex(torch.randn(*shape, generator=gen), torch.randn(*shape, generator=gen))
 
 
-# ---------------------------------------------------------------------------
-# 06.reshape_for_broadcast
-# ---------------------------------------------------------------------------
-
+@exercise(
+    "06.reshape_for_broadcast", llama.reshape_for_broadcast,
+    title="view the rotary table so it broadcasts over batch and heads",
+    view_of=0,  # a view of freqs_cis (same memory), not a copy
+    hint="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
+         "freqs_cis.view(1, S, 1, D // 2)",
+)
 def _reshape_inputs(gen: torch.Generator) -> tuple:
     # B, H >= 2 and S != D/2 in every case, so a misplaced axis changes the shape
     B, S, H, half = randint(gen, 2, 3), randint(gen, 2, 6), randint(gen, 2, 4), randint(gen, 2, 5)
@@ -31,22 +35,12 @@ def _reshape_inputs(gen: torch.Generator) -> tuple:
     return freqs_cis, _complex(gen, B, S, H, half)
 
 
-register(Exercise(
-    id="06.reshape_for_broadcast",
-    title="view the rotary table so it broadcasts over batch and heads",
-    spec="freqs_cis: complex (S, D/2), x: complex (B, S, H, D/2) -> freqs_cis viewed as (1, S, 1, D/2)",
-    reference=llama.reshape_for_broadcast,
-    make_inputs=_reshape_inputs,
-    view_of=0,  # a view of freqs_cis (same memory), not a copy
-    hint="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
-         "freqs_cis.view(1, S, 1, D // 2)",
-))
-
-
-# ---------------------------------------------------------------------------
-# 06.apply_rotary_emb
-# ---------------------------------------------------------------------------
-
+@exercise(
+    "06.apply_rotary_emb", llama.apply_rotary_emb,
+    title="rotate queries and keys the Meta way (complex multiply)",
+    hint="xq.float().reshape(*xq.shape[:-1], -1, 2) -> torch.view_as_complex -> multiply by "
+         "freqs_cis.view(1, S, 1, D // 2) -> torch.view_as_real -> .flatten(3) -> .type_as(xq)",
+)
 def _apply_inputs(gen: torch.Generator) -> tuple:
     B, S, Hq, half = randint(gen, 1, 2), randint(gen, 2, 6), randint(gen, 1, 4), randint(gen, 2, 8)
     Hk = randint(gen, 1, Hq)
@@ -57,33 +51,11 @@ def _apply_inputs(gen: torch.Generator) -> tuple:
     return xq, xk, llama.precompute_freqs_cis(2 * half, start + S)[start:]
 
 
-register(Exercise(
-    id="06.apply_rotary_emb",
-    title="rotate queries and keys the Meta way (complex multiply)",
-    spec="xq: (B, S, Hq, D), xk: (B, S, Hk, D), freqs_cis: complex (S, D/2) -> (xq_out, xk_out), "
-         "same shapes and dtypes as the inputs; pairs are adjacent dims (2j, 2j+1)",
-    reference=llama.apply_rotary_emb,
-    make_inputs=_apply_inputs,
-    hint="xq.float().reshape(*xq.shape[:-1], -1, 2) -> torch.view_as_complex -> multiply by "
-         "freqs_cis.view(1, S, 1, D // 2) -> torch.view_as_real -> .flatten(3) -> .type_as(xq)",
-))
-
-
-# ---------------------------------------------------------------------------
-# 06.causal_mask
-# ---------------------------------------------------------------------------
-
-def _mask_inputs(gen: torch.Generator) -> tuple:
-    return randint(gen, 1, 6), randint(gen, 1, 6)
-
-
-register(Exercise(
-    id="06.causal_mask",
+@exercise(
+    "06.causal_mask", llama.causal_mask,
     title="the causal mask with a KV cache",
-    spec="seqlen, start_pos -> float32 (seqlen, start_pos + seqlen): 0 where new token i may see "
-         "position j (j <= start_pos + i), -inf elsewhere",
-    reference=llama.causal_mask,
-    make_inputs=_mask_inputs,
     hint="torch.full((seqlen, seqlen), float('-inf')).triu(1) for the new tokens, with "
          "torch.zeros(seqlen, start_pos) in front of it (torch.hstack)",
-))
+)
+def _mask_inputs(gen: torch.Generator) -> tuple:
+    return randint(gen, 1, 6), randint(gen, 1, 6)

@@ -1,42 +1,37 @@
 """Exercises of notebook 07 (the Hugging Face / InternLM RoPE code).
 
-The references are the functions of :mod:`ropelab.internlm`.
+The references are the functions of :mod:`ropelab.internlm`; each exercise is registered
+with lesson 06's :func:`~ropelab.lesson06_llama_rope.exercises.exercise` on top of the
+function that makes its random inputs.
 """
 from __future__ import annotations
 
 import torch
 
-from .. import internlm
-from ._core import Exercise, randint, register
+from ..common.exercises import exercise, randint
+from . import internlm
 
 __all__: list[str] = []
 
 
-# ---------------------------------------------------------------------------
-# 07.rotate_half
-# ---------------------------------------------------------------------------
-
+@exercise(
+    "07.rotate_half", internlm.rotate_half,
+    title="rotate_half: the quarter turn of the half layout",
+    hint="x1 = x[..., : x.shape[-1] // 2]; x2 = x[..., x.shape[-1] // 2 :]; "
+         "torch.cat((-x2, x1), dim=-1)",
+)
 def _rotate_inputs(gen: torch.Generator) -> tuple:
     # at least 2 heads and 3 positions, so working on the wrong axis is caught
     B, H, S, half = randint(gen, 1, 2), randint(gen, 2, 3), randint(gen, 3, 5), randint(gen, 2, 6)
     return (torch.randn(B, H, S, 2 * half, generator=gen),)
 
 
-register(Exercise(
-    id="07.rotate_half",
-    title="rotate_half: the quarter turn of the half layout",
-    spec="x: (..., D) -> (..., D): with A = x[..., :D/2] and B = x[..., D/2:], return cat(-B, A)",
-    reference=internlm.rotate_half,
-    make_inputs=_rotate_inputs,
-    hint="x1 = x[..., : x.shape[-1] // 2]; x2 = x[..., x.shape[-1] // 2 :]; "
-         "torch.cat((-x2, x1), dim=-1)",
-))
-
-
-# ---------------------------------------------------------------------------
-# 07.apply_rotary_pos_emb
-# ---------------------------------------------------------------------------
-
+@exercise(
+    "07.apply_rotary_pos_emb", internlm.apply_rotary_pos_emb,
+    title="apply_rotary_pos_emb: look up the positions, then rotate",
+    hint="cos = cos.squeeze(1).squeeze(0) gives (N, D); cos[position_ids] gives (B, S, D); "
+         ".unsqueeze(1) gives (B, 1, S, D); then q * cos + rotate_half(q) * sin",
+)
 def _apply_inputs(gen: torch.Generator) -> tuple:
     B, Hq, S, half = randint(gen, 2, 3), randint(gen, 1, 4), randint(gen, 2, 6), randint(gen, 2, 6)
     Hk = randint(gen, 1, Hq)
@@ -49,34 +44,13 @@ def _apply_inputs(gen: torch.Generator) -> tuple:
     return q, k, cos, sin, position_ids
 
 
-register(Exercise(
-    id="07.apply_rotary_pos_emb",
-    title="apply_rotary_pos_emb: look up the positions, then rotate",
-    spec="q: (B, Hq, S, D), k: (B, Hk, S, D), cos, sin: (1, 1, N, D), position_ids: (B, S) -> (q_embed, k_embed)",
-    reference=internlm.apply_rotary_pos_emb,
-    make_inputs=_apply_inputs,
-    hint="cos = cos.squeeze(1).squeeze(0) gives (N, D); cos[position_ids] gives (B, S, D); "
-         ".unsqueeze(1) gives (B, 1, S, D); then q * cos + rotate_half(q) * sin",
-))
-
-
-# ---------------------------------------------------------------------------
-# 07.permute_for_rotate_half
-# ---------------------------------------------------------------------------
-
+@exercise(
+    "07.permute_for_rotate_half", internlm.permute_for_rotate_half,
+    title="convert W_q / W_k from the interleaved to the half layout",
+    hint="view w as (n_heads, D/2, 2, d_in), swap the two middle axes, reshape back; or index each "
+         "head's rows with ropelab.interleaved_to_half_index(D)",
+)
 def _permute_inputs(gen: torch.Generator) -> tuple:
     # n_heads >= 2 and D >= 6: a permutation that ignores heads, or its inverse, is caught
     n_heads, half, d_in = randint(gen, 2, 4), randint(gen, 3, 6), randint(gen, 3, 10)
     return torch.randn(n_heads * 2 * half, d_in, generator=gen), n_heads
-
-
-register(Exercise(
-    id="07.permute_for_rotate_half",
-    title="convert W_q / W_k from the interleaved to the half layout",
-    spec="w: (n_heads * D, d_in), n_heads -> (n_heads * D, d_in): inside every head, row 2i moves to "
-         "row i and row 2i+1 to row i + D/2",
-    reference=internlm.permute_for_rotate_half,
-    make_inputs=_permute_inputs,
-    hint="view w as (n_heads, D/2, 2, d_in), swap the two middle axes, reshape back; or index each "
-         "head's rows with ropelab.interleaved_to_half_index(D)",
-))

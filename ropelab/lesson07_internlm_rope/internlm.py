@@ -1,4 +1,6 @@
-"""InternLM's RoPE code (the Hugging Face style), rewritten with checks.
+"""InternLM's RoPE code (Hugging Face's Llama code before 2024, ``modeling_internlm.py``), transcribed.
+
+The functions keep the original names, argument order, shapes and lines:
 
 * :class:`InternLMRotaryEmbedding`: ``cos`` / ``sin`` tables ``(1, 1, max, dim)`` built once
   from ``einsum('i,j->ij', t, inv_freq)`` and ``cat((freqs, freqs), -1)``, held in
@@ -11,6 +13,9 @@
   turns weights trained for the interleaved layout (Meta) into weights for this code,
   as Hugging Face does when it converts Meta checkpoints.
 
+The argument checks are not in the function bodies: ``@validated(...)`` runs the checks of
+``_checks.py`` on every call first. Where the bodies differ from the original, a comment says why.
+
 Shapes follow Hugging Face: ``q, k: (B, H, S, D)``, ``position_ids: (B, S)``,
 ``cos, sin: (1, 1, seq_len, D)``.
 """
@@ -19,8 +24,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._validate import check_base, check_even_dim, check_int, check_tensor, shape_str
-from .rope import DEFAULT_BASE, interleaved_to_half_index, inv_freq
+from .._validate import validated
+from ..rope import DEFAULT_BASE, compute_dtype, interleaved_to_half_index, inv_freq
+from . import _checks
 
 __all__ = [
     "InternLMRotaryEmbedding",
@@ -52,30 +58,35 @@ class InternLMRotaryEmbedding(nn.Module):
     or ``.half()`` (a bfloat16 table would misplace positions); float64 is kept.
     """
 
+    @validated(_checks.rotary_embedding_init)
     def __init__(self, dim: int, max_position_embeddings: int = 2048, base: float = DEFAULT_BASE,
                  device: torch.device | str | None = None):
         super().__init__()
-        self.dim = check_even_dim(dim, "dim")
-        self.max_position_embeddings = check_int(max_position_embeddings, "max_position_embeddings",
-                                                 minimum=1)
-        self.base = check_base(base)
+        self.dim = dim
+        self.max_position_embeddings = max_position_embeddings
+        self.base = base
+        # original: 1.0 / (self.base ** (torch.arange(0, self.dim, 2).float().to(device) / self.dim)), bit for bit
         self.register_buffer("inv_freq", inv_freq(self.dim, self.base).to(device), persistent=False)
-        self._set_cos_sin_cache(self.max_position_embeddings, self.inv_freq.device)
 
-    def _cos_sin(self, seq_len: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-        t = torch.arange(seq_len, device=device, dtype=self.inv_freq.dtype)   # (max,)
-        freqs = torch.einsum("i,j->ij", t, self.inv_freq.to(device))           # (max, dim/2)
-        emb = torch.cat((freqs, freqs), dim=-1)                                # (max, dim)
-        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+        # Build here to make `torch.jit.trace` work.
+        self._set_cos_sin_cache(seq_len=max_position_embeddings, device=self.inv_freq.device)
 
     def _set_cos_sin_cache(self, seq_len: int, device) -> None:
+        # the original also casts the tables to a dtype; ours stay float32 (see the class docstring)
         self.max_seq_len_cached = seq_len
         cos, sin = self._cos_sin(seq_len, device)
         self.register_buffer("cos_cached", cos, persistent=False)
         self.register_buffer("sin_cached", sin, persistent=False)
 
+    def _cos_sin(self, seq_len: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+        t = torch.arange(seq_len, device=device, dtype=self.inv_freq.dtype)
+        freqs = torch.einsum("i,j->ij", t, self.inv_freq.to(device))
+        # Different from paper, but it uses a different permutation in order to obtain the same calculation
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos()[None, None, :, :], emb.sin()[None, None, :, :]
+
     def _apply(self, fn, *args, **kwargs):
-        # .to(device) / .to(dtype) / .half() reach the buffers through here
+        # ours: .to(device) / .to(dtype) / .half() reach the buffers through here; keep float32 tables
         super()._apply(fn, *args, **kwargs)
         if self.inv_freq.dtype in _LOW_PRECISION:
             device = self.inv_freq.device
@@ -83,25 +94,20 @@ class InternLMRotaryEmbedding(nn.Module):
             self._set_cos_sin_cache(self.max_seq_len_cached, device)
         return self
 
+    @validated(_checks.rotary_embedding_forward)
     def forward(self, x: torch.Tensor, seq_len: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """``x: (B, H, S, D)`` (only its dtype and device are used) -> ``(cos, sin)``, each ``(1, 1, seq_len, D)``.
 
         ``seq_len`` defaults to ``x.shape[2]``; pass the total length (cached + new
         tokens) when decoding with a KV cache.
         """
-        x = check_tensor(x, "x", ndim=4, shape_hint="(B, H, S, D)")
-        if x.shape[-1] != self.dim:
-            raise ValueError(
-                f"head_dim mismatch: this rotary embedding was built for dim = {self.dim}, but x has "
-                f"head_dim x.shape[-1] = {x.shape[-1]} (x: {shape_str(x)})"
-            )
-        seq_len = x.shape[2] if seq_len is None else check_int(seq_len, "seq_len", minimum=1)
+        # x: [bs, num_attention_heads, seq_len, head_size]
         if x.device.type == "meta" and self.cos_cached.device.type != "meta":
-            # shape tracing on the meta device: answer with meta tables, keep the real ones
-            cos, sin = self._cos_sin(seq_len, x.device)
+            cos, sin = self._cos_sin(seq_len, x.device)  # ours: shape tracing gets meta tables, the real ones stay
             return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
         if seq_len > self.max_seq_len_cached:
-            self._set_cos_sin_cache(seq_len, x.device)
+            self._set_cos_sin_cache(seq_len=seq_len, device=x.device)
+
         return (
             self.cos_cached[:, :, :seq_len, ...].to(dtype=x.dtype),
             self.sin_cached[:, :, :seq_len, ...].to(dtype=x.dtype),
@@ -111,96 +117,44 @@ class InternLMRotaryEmbedding(nn.Module):
         return f"dim={self.dim}, max_seq_len_cached={self.max_seq_len_cached}, base={self.base:g}"
 
 
+@validated(_checks.rotate_half)
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    """Split the last dim into halves ``A, B`` and return ``cat(-B, A)``: ``transformers``' ``rotate_half``.
+    """Rotates half the hidden dims of the input: ``cat(-B, A)`` for the halves ``A, B`` of the last dim.
 
-    Like the original it takes any tensor whose last dimension ``D`` is even, whatever its
-    other dimensions (a single vector ``(D,)`` too) and dtype (integers too): ``(..., D)``
-    -> ``(..., D)``. Applied twice it gives ``-x``: a quarter turn of every pair ``(i, i + D/2)``.
+    Like ``transformers``' ``rotate_half`` it takes any tensor whose last dimension ``D`` is
+    even, whatever its other dimensions (a single vector ``(D,)`` too) and dtype (integers
+    too): ``(..., D)`` -> ``(..., D)``. Applied twice it gives ``-x``: a quarter turn of every
+    pair ``(i, i + D/2)``.
     """
-    x = check_tensor(x, "x", floating=False, min_ndim=1, shape_hint="(..., D)")
-    if x.dtype == torch.bool:
-        raise TypeError("x must hold numbers; got dtype torch.bool, which has no negative. Convert it first, "
-                        "e.g. x.int()")
-    if x.shape[-1] % 2:
-        raise ValueError(f"x.shape[-1] (D) must be even, because rotate_half pairs coordinate i with "
-                         f"i + D/2; got x of shape {shape_str(x)}")
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    x1 = x[..., : x.shape[-1] // 2]
+    x2 = x[..., x.shape[-1] // 2 :]
+    return torch.cat((-x2, x1), dim=-1)
 
 
-def _check_qk(t, name: str) -> torch.Tensor:
-    t = check_tensor(t, name, ndim=4, shape_hint="(B, H, S, D)")
-    check_even_dim(t.shape[-1], f"{name}.shape[-1] (head_dim D)")
-    return t
-
-
-def _check_table(t, name: str, head_dim: int) -> torch.Tensor:
-    t = check_tensor(t, name, shape_hint="(1, 1, seq_len, D)")
-    if t.ndim == 4 and t.shape[0] == 1 and t.shape[1] == 1:
-        t = t[0, 0]
-    elif t.ndim != 2:
-        raise ValueError(
-            f"{name} must have shape (1, 1, seq_len, D) as returned by InternLMRotaryEmbedding, or "
-            f"(seq_len, D); got {shape_str(t)}"
-        )
-    if t.shape[-1] != head_dim:
-        raise ValueError(
-            f"head_dim mismatch: {name} has last dimension {t.shape[-1]} but q and k have head_dim "
-            f"{head_dim}; build the rotary embedding with dim = {head_dim}"
-        )
-    return t
-
-
+@validated(_checks.apply_rotary_pos_emb)
 def apply_rotary_pos_emb(q: torch.Tensor, k: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
                          position_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Rotate ``q: (B, Hq, S, D)`` and ``k: (B, Hk, S, D)`` by the table rows ``position_ids: (B, S)``.
 
-    ``cos, sin: (1, 1, seq_len, D)`` from :class:`InternLMRotaryEmbedding` are squeezed to
-    ``(seq_len, D)``, indexed with ``position_ids`` -> ``(B, S, D)`` (a gather along
-    positions) and unsqueezed to ``(B, 1, S, D)``, which broadcasts over the heads. Then
+    ``cos, sin: (1, 1, seq_len, D)`` from :class:`InternLMRotaryEmbedding` (or ``(seq_len, D)``)
+    are squeezed to ``(seq_len, D)``, indexed with ``position_ids`` -> ``(B, S, D)`` (a gather
+    along positions) and unsqueezed to ``(B, 1, S, D)``, which broadcasts over the heads. Then
     ``q * cos + rotate_half(q) * sin``, the same for ``k``. A ``(1, S)`` ``position_ids``
     is shared by the batch. Arithmetic in float32 (float64 for float64 q); results in q's
     and k's dtypes.
     """
-    q = _check_qk(q, "q")
-    k = _check_qk(k, "k")
-    if k.shape[0] != q.shape[0] or k.shape[2] != q.shape[2] or k.shape[3] != q.shape[3]:
-        raise ValueError(
-            f"q (B, Hq, S, D) and k (B, Hk, S, D) must agree in B, S and D; got q {shape_str(q)} "
-            f"and k {shape_str(k)}"
-        )
-    bsz, _, seqlen, head_dim = q.shape
-    cos = _check_table(cos, "cos", head_dim)
-    sin = _check_table(sin, "sin", head_dim)
-    if cos.shape != sin.shape:
-        raise ValueError(f"cos and sin must have the same shape; got {shape_str(cos)} and {shape_str(sin)}")
-    position_ids = check_tensor(position_ids, "position_ids", floating=False, ndim=2, shape_hint="(B, S)")
-    if position_ids.dtype.is_floating_point or position_ids.is_complex() or position_ids.dtype == torch.bool:
-        raise TypeError(f"position_ids must be an integer tensor (B, S); got dtype {position_ids.dtype}")
-    if position_ids.shape[1] != seqlen or position_ids.shape[0] not in (1, bsz):
-        raise ValueError(
-            f"position_ids must have shape (B, S) = ({bsz}, {seqlen}) or (1, {seqlen}); got "
-            f"{shape_str(position_ids)}"
-        )
-    if position_ids.numel():
-        lo, hi = int(position_ids.min()), int(position_ids.max())
-        if lo < 0:
-            raise ValueError(f"position_ids must be >= 0; got {lo}")
-        if hi >= cos.shape[0]:
-            raise ValueError(
-                f"position_ids go up to {hi} but cos/sin hold only positions 0 .. {cos.shape[0] - 1}; "
-                f"call the rotary embedding with seq_len >= {hi + 1}"
-            )
-    real = torch.float64 if q.dtype == torch.float64 else torch.float32
-    cos = cos.to(device=q.device, dtype=real)[position_ids].unsqueeze(1)   # (B, 1, S, D)
-    sin = sin.to(device=q.device, dtype=real)[position_ids].unsqueeze(1)
-    qf, kf = q.to(real), k.to(real)
-    q_embed = qf * cos + rotate_half(qf) * sin
-    k_embed = kf * cos + rotate_half(kf) * sin
+    real = compute_dtype(q.dtype)  # ours: the original multiplies in q's dtype; here float32, one rounding
+    # The first two dimensions of cos and sin are always 1, so we can `squeeze` them.
+    cos = cos.squeeze(1).squeeze(0).to(q.device, real)  # [seq_len, dim]
+    sin = sin.squeeze(1).squeeze(0).to(q.device, real)  # [seq_len, dim]
+    cos = cos[position_ids].unsqueeze(1)  # [bs, 1, seq_len, dim]
+    sin = sin[position_ids].unsqueeze(1)  # [bs, 1, seq_len, dim]
+    q_embed = (q * cos) + (rotate_half(q) * sin)
+    k_embed = (k * cos) + (rotate_half(k) * sin)
     return q_embed.to(q.dtype), k_embed.to(k.dtype)
 
 
+@validated(_checks.permute_for_rotate_half)
 def permute_for_rotate_half(w: torch.Tensor, n_heads: int) -> torch.Tensor:
     """Reorder the rows of a query or key projection weight from the interleaved to the half layout.
 
@@ -211,12 +165,6 @@ def permute_for_rotate_half(w: torch.Tensor, n_heads: int) -> torch.Tensor:
     with the original weights. This is the ``permute`` of Hugging Face's Llama conversion
     script. Returns a new ``(n_heads * D, in_features)`` tensor.
     """
-    w = check_tensor(w, "w", ndim=2, shape_hint="(n_heads * D, in_features)")
-    n_heads = check_int(n_heads, "n_heads", minimum=1)
-    if w.shape[0] % n_heads:
-        raise ValueError(
-            f"w must have n_heads * D rows; got {w.shape[0]} rows, not a multiple of n_heads = {n_heads}"
-        )
-    head_dim = check_even_dim(w.shape[0] // n_heads, "head_dim D = w.shape[0] // n_heads")
+    head_dim = w.shape[0] // n_heads
     idx = interleaved_to_half_index(head_dim).to(w.device)
     return w.reshape(n_heads, head_dim, w.shape[1])[:, idx].reshape(w.shape)

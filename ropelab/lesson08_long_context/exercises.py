@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from ..scaling import cos_sin_table, scaled_angles, scaled_inv_freq
-from ._core import Exercise, pick, register
+from ..common.exercises import Exercise, pick, register
+from .precision import cos_sin_table
+from .scaling import scaled_angles, scaled_inv_freq
 
 __all__: list[str] = []
 
@@ -44,8 +45,6 @@ def _safe_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="08.interpolated_angles",
     title="position interpolation: the angle table of a model stretched by `factor`",
-    spec="positions: (seq,) int64, dim: int, base: float, factor: float -> (seq, dim // 2) float32: "
-         "the angle of pair i at position m is (m / factor) * theta_i, theta_i = base ** (-2i / dim)",
     reference=_interpolated_angles,
     make_inputs=_interp_inputs,
     atol=1e-3,
@@ -57,8 +56,6 @@ register(Exercise(
 register(Exercise(
     id="08.ntk_inv_freq",
     title="NTK-aware scaling: a larger base instead of smaller positions",
-    spec="dim: int, base: float, factor: float -> (dim // 2,) float32: the frequencies "
-         "new_base ** (-2i / dim) with new_base = base * factor ** (dim / (dim - 2))",
     reference=_ntk_inv_freq,
     make_inputs=_ntk_inputs,
     atol=0.0,
@@ -69,9 +66,6 @@ register(Exercise(
 register(Exercise(
     id="08.safe_cos_sin",
     title="the precision fix: float32 angles, bfloat16 cos and sin",
-    spec="positions: (seq,) int64 (up to 65535), dim: int, base: float -> (cos, sin), each "
-         "(seq, dim // 2) bfloat16: cos and sin of m * theta_i, with the angles computed in float32 and "
-         "only the results rounded to bfloat16",
     reference=_safe_cos_sin,
     make_inputs=_safe_inputs,
     # bf16 keeps ~3 decimal digits of cos/sin; float32 vs float64 angles differ by < 0.005 rad at 65535

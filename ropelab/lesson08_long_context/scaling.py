@@ -1,4 +1,4 @@
-"""Context extension (上下文扩展) for RoPE, and the precision of the angle table.
+"""Context extension (上下文扩展) for RoPE: one registry of scaling methods.
 
 A model trained on sequences of ``original_max_position_embeddings`` tokens has only ever
 seen the rotation angles ``m * theta_i`` for ``m`` below that length. To run it on longer
@@ -19,6 +19,10 @@ llama3     Llama 3.1: wavelengths shorter than ``original / high_freq_factor`` u
            longer than ``original / low_freq_factor`` divided by ``factor``, smooth between
 =========  ===========================================================================
 
+Each method is one :class:`Method` record in :data:`METHODS` (like ``transformers``'
+``ROPE_INIT_FUNCTIONS``): its parameters, its frequency function, its ``transformers`` rope
+type and how figures draw it. Adding a method is adding one record.
+
 Parameter names are those of ``transformers``' ``rope_parameters`` config dicts, and
 :func:`scaled_inv_freq` matches the installed ``transformers``' rope initialisation
 functions (``transformers.modeling_rope_utils.ROPE_INIT_FUNCTIONS``) to float32 rounding;
@@ -28,20 +32,20 @@ functions (``transformers.modeling_rope_utils.ROPE_INIT_FUNCTIONS``) to float32 
 Shapes: ``inv_freq`` and every per-pair quantity ``(dim // 2,)``; angle tables
 ``(seq, dim // 2)``; ``x: (..., seq, dim)``.
 
-The second half of the module is about precision: :func:`angle_table` computes the table
-the careless way, entirely in a low-precision dtype, and :func:`cos_sin_table` the right
-way (angles in float32, only cos/sin rounded to the low-precision dtype).
+The precision of the angle table (bfloat16 / float16 vs float32) is in
+:mod:`ropelab.lesson08_long_context.precision`; its functions are re-exported here, so
+``ropelab.scaling.cos_sin_table`` works too.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import torch
 
-from ._validate import (
+from .._validate import (
     as_positions,
-    check_angle_table,
     check_base,
     check_choice,
     check_even_dim,
@@ -49,9 +53,11 @@ from ._validate import (
     check_real,
     check_tensor,
 )
-from .rope import DEFAULT_BASE, LAYOUTS, _angles, inv_freq, rope_from_angles
+from ..rope import DEFAULT_BASE, LAYOUTS, angles_from_freqs, inv_freq, rope_from_angles
+from .precision import angle_error, angle_table, cos_sin_table, distinct_positions, scores_at_distance
 
 __all__ = [
+    "Method",
     "METHODS",
     "PARAMETERS",
     "TRANSFORMERS_ROPE_TYPE",
@@ -60,13 +66,12 @@ __all__ = [
     "dynamic_scale",
     "yarn_attention_factor",
     "yarn_ramp",
-    "llama3_smooth",
     "scaled_angles",
     "apply_scaled_rope",
     "transformers_inv_freq",
     "method_params",
     "extension_profile",
-    "LOW_PRECISION",
+    # re-exported from .precision
     "angle_table",
     "angle_error",
     "cos_sin_table",
@@ -74,43 +79,70 @@ __all__ = [
     "scores_at_distance",
 ]
 
-METHODS = ("default", "linear", "ntk", "dynamic", "yarn", "llama3")
+# the parameters that are lengths, not part of transformers' rope_parameters: transformers reads
+# max_position_embeddings from the model config and seq_len from the call
+_LENGTHS = ("max_position_embeddings", "seq_len")
 
-# method -> (required parameters, optional parameters), names as in transformers' rope_parameters
-PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "default": ((), ()),
-    "linear": (("factor",), ()),
-    "ntk": (("factor",), ()),
-    "dynamic": (("factor", "max_position_embeddings", "seq_len"), ()),
-    "yarn": (("factor", "original_max_position_embeddings"),
-             ("beta_fast", "beta_slow", "mscale", "mscale_all_dim", "attention_factor", "truncate")),
-    "llama3": (("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"), ()),
-}
 
-# ropelab method -> transformers rope_type (None: transformers has no rope type for it)
-TRANSFORMERS_ROPE_TYPE = {"default": "default", "linear": "linear", "ntk": None, "dynamic": "dynamic",
-                          "yarn": "yarn", "llama3": "llama3"}
+def _config_lengths(params: Mapping[str, Any]) -> tuple[int, int | None]:
+    return 2048, None  # LlamaConfig's default max_position_embeddings; no seq_len
+
+
+@dataclass(frozen=True)
+class Method:
+    """Everything ropelab knows about one context-extension method, in one place.
+
+    * ``name``: the ``method=`` argument and the key in :data:`METHODS`.
+    * ``required``, ``optional``: its parameters, named as in ``transformers``' ``rope_parameters``.
+    * ``inv_freq_fn(theta, dim, base, params) -> (inv_freq, attention_factor)``: the method
+      itself. ``theta = inv_freq(dim, base)`` are the unscaled frequencies; ``dim``, ``base``
+      and the parameter names are already checked, and ``params["factor"] >= 1``.
+    * ``typical``: values of the parameters other than the factor and the lengths, for
+      :func:`method_params` (the lengths come from the trained and the target length).
+    * ``min_dim``: the smallest ``dim`` it works for (the NTK exponent ``dim / (dim - 2)``
+      needs 4).
+    * ``transformers_rope_type``: its key in ``ROPE_INIT_FUNCTIONS`` (``"default"``: Llama's
+      default), or ``None`` with ``transformers_note`` saying why and what to use instead.
+    * ``transformers_lengths(params) -> (max_position_embeddings, seq_len)``: the lengths of
+      the tiny ``LlamaConfig`` and the init call of :func:`transformers_inv_freq`.
+    * ``color`` (a key of :data:`ropelab.common.figures.PALETTE`), ``linestyle``: how figures draw it.
+    """
+
+    name: str
+    inv_freq_fn: Callable[[torch.Tensor, int, float, Mapping[str, Any]], tuple[torch.Tensor, float]]
+    color: str
+    linestyle: str = "-"
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    typical: Mapping[str, float] = field(default_factory=dict)
+    min_dim: int = 2
+    transformers_rope_type: str | None = None
+    transformers_note: str = ""
+    transformers_lengths: Callable[[Mapping[str, Any]], tuple[int, int | None]] = _config_lengths
 
 
 # ---------------------------------------------------------------------------
 # parameter checking
 # ---------------------------------------------------------------------------
 
-def _check_params(method: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    required, optional = PARAMETERS[method]
-    allowed = required + optional
+def _method(name) -> Method:
+    return METHODS[check_choice(name, "method", tuple(METHODS))]
+
+
+def _check_params(method: Method, params: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = method.required + method.optional
     unknown = [k for k in params if k not in allowed]
     if unknown:
         accepted = ", ".join(allowed) if allowed else "no parameters"
         raise TypeError(
-            f"method {method!r} got unexpected parameter(s) {', '.join(repr(k) for k in unknown)}; "
+            f"method {method.name!r} got unexpected parameter(s) {', '.join(repr(k) for k in unknown)}; "
             f"it accepts: {accepted}"
         )
-    missing = [k for k in required if params.get(k) is None]
+    missing = [k for k in method.required if params.get(k) is None]
     if missing:
         raise TypeError(
-            f"method {method!r} needs the parameter(s) {', '.join(missing)} "
-            f"(required: {', '.join(required)})"
+            f"method {method.name!r} needs the parameter(s) {', '.join(missing)} "
+            f"(required: {', '.join(method.required)})"
         )
     return dict(params)
 
@@ -124,15 +156,22 @@ def _factor(value) -> float:
     return factor
 
 
-def _check_dim(dim, method: str) -> int:
+def _check_dim(dim, method: Method) -> int:
     dim = check_even_dim(dim, "dim")
-    if method in ("ntk", "dynamic") and dim < 4:
-        raise ValueError(f"method {method!r} uses the exponent dim / (dim - 2), so dim must be >= 4; got {dim}")
+    if dim < method.min_dim:
+        raise ValueError(
+            f"method {method.name!r} uses the exponent dim / (dim - 2), so dim must be >= {method.min_dim}; "
+            f"got {dim}"
+        )
     return dim
 
 
+def _original_length(params: Mapping[str, Any]) -> int:
+    return check_int(params["original_max_position_embeddings"], "original_max_position_embeddings", minimum=1)
+
+
 # ---------------------------------------------------------------------------
-# the methods
+# the methods' building blocks
 # ---------------------------------------------------------------------------
 
 def ntk_base(dim: int, base: float = DEFAULT_BASE, factor: float = 1.0) -> float:
@@ -141,7 +180,7 @@ def ntk_base(dim: int, base: float = DEFAULT_BASE, factor: float = 1.0) -> float
     Chosen so that the slowest pair (``i = dim/2 - 1``) turns exactly ``factor`` times
     slower, while the fastest pair (``i = 0``, ``theta_0 = 1``) is unchanged.
     """
-    dim = _check_dim(dim, "ntk")
+    dim = _check_dim(dim, METHODS["ntk"])
     base = check_base(base)
     factor = _factor(factor)
     return base * factor ** (dim / (dim - 2))
@@ -220,34 +259,111 @@ def yarn_ramp(dim: int, base: float = DEFAULT_BASE, original_max_position_embedd
     return torch.clamp(ramp, 0, 1)
 
 
-def llama3_smooth(dim: int, base: float = DEFAULT_BASE, low_freq_factor: float = 1.0,
-                  high_freq_factor: float = 4.0, original_max_position_embeddings: int = 8192) -> torch.Tensor:
-    """Llama 3.1's share of the original frequency kept per pair: float32 ``(dim // 2,)``.
+# ---------------------------------------------------------------------------
+# the methods: (theta, dim, base, params) -> (inv_freq, attention_factor)
+# ---------------------------------------------------------------------------
 
-    1 for wavelengths shorter than ``original / high_freq_factor`` (kept), 0 for wavelengths
-    longer than ``original / low_freq_factor`` (divided by factor), and
-    ``(original / wavelength - low) / (high - low)`` between.
-    """
-    dim = check_even_dim(dim, "dim")
-    base = check_base(base)
-    low, high, orig = _llama3_checks(low_freq_factor, high_freq_factor, original_max_position_embeddings)
-    freqs = inv_freq(dim, base)
-    wavelen = 2 * math.pi / freqs
-    smooth = (orig / wavelen - low) / (high - low)
-    smooth = torch.where(wavelen < orig / high, torch.ones_like(smooth), smooth)
-    return torch.where(wavelen > orig / low, torch.zeros_like(smooth), smooth)
+def _default(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    return theta, 1.0
 
 
-def _llama3_checks(low, high, orig) -> tuple[float, float, int]:
-    low = check_real(low, "low_freq_factor", positive=True)
-    high = check_real(high, "high_freq_factor", positive=True)
+def _linear(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    return theta / p["factor"], 1.0
+
+
+def _ntk(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    return inv_freq(dim, ntk_base(dim, base, p["factor"])), 1.0
+
+
+def _dynamic(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    scale = dynamic_scale(p["factor"], p["max_position_embeddings"], p["seq_len"])
+    return inv_freq(dim, base * scale ** (dim / (dim - 2))), 1.0
+
+
+def _yarn(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    factor = p["factor"]
+    beta_fast = 32.0 if p.get("beta_fast") is None else p["beta_fast"]
+    beta_slow = 1.0 if p.get("beta_slow") is None else p["beta_slow"]
+    truncate = True if p.get("truncate") is None else p["truncate"]
+    ramp = yarn_ramp(dim, base, _original_length(p), beta_fast, beta_slow, truncate)
+    if p.get("attention_factor") is not None:
+        attention_factor = check_real(p["attention_factor"], "attention_factor", positive=True)
+    else:
+        attention_factor = yarn_attention_factor(factor, p.get("mscale"), p.get("mscale_all_dim"))
+    # the same float32 steps as transformers: 1/pos_freqs and 1/(factor*pos_freqs), blended
+    pos_freqs = base ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim)
+    extrapolation = 1.0 / pos_freqs
+    interpolation = 1.0 / (factor * pos_freqs)
+    keep = 1 - ramp
+    return interpolation * (1 - keep) + extrapolation * keep, attention_factor
+
+
+def _llama3(theta: torch.Tensor, dim: int, base: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
+    factor = p["factor"]
+    low = check_real(p["low_freq_factor"], "low_freq_factor", positive=True)
+    high = check_real(p["high_freq_factor"], "high_freq_factor", positive=True)
     if high <= low:
         raise ValueError(
             f"high_freq_factor must be > low_freq_factor; got high_freq_factor={high}, low_freq_factor={low}"
         )
-    orig = check_int(orig, "original_max_position_embeddings", minimum=1)
-    return low, high, orig
+    orig = _original_length(p)
+    wavelen = 2 * math.pi / theta
+    out = torch.where(wavelen > orig / low, theta / factor, theta)
+    smooth = (orig / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * out / factor + smooth * out
+    medium = (wavelen >= orig / high) & (wavelen <= orig / low)
+    return torch.where(medium, smoothed, out), 1.0
 
+
+# the lengths for transformers_inv_freq (the other methods use _config_lengths)
+
+def _dynamic_lengths(p: Mapping[str, Any]) -> tuple[int, int | None]:
+    return (check_int(p["max_position_embeddings"], "max_position_embeddings", minimum=1),
+            check_int(p["seq_len"], "seq_len", minimum=1))
+
+
+def _yarn_lengths(p: Mapping[str, Any]) -> tuple[int, int | None]:
+    orig = _original_length(p)
+    _factor(p["factor"])  # refused below 1, as by scaled_inv_freq
+    return orig, None  # yarn warns unless max_position_embeddings is original (or original * factor)
+
+
+def _llama3_lengths(p: Mapping[str, Any]) -> tuple[int, int | None]:
+    orig, factor = _original_length(p), _factor(p["factor"])
+    return max(int(math.ceil(orig * factor)), orig + 1), None  # llama3 warns unless it is > original
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("default", _default, color="black", linestyle="--", transformers_rope_type="default"),
+    Method("linear", _linear, color="sky", required=("factor",), transformers_rope_type="linear"),
+    Method("ntk", _ntk, color="green", required=("factor",), min_dim=4,
+           transformers_note="static NTK-aware scaling; it is 'dynamic' at a fixed length: use method='dynamic' "
+                             "with seq_len chosen so that the scale equals factor"),
+    Method("dynamic", _dynamic, color="orange", linestyle="-.",
+           required=("factor", "max_position_embeddings", "seq_len"), min_dim=4,
+           transformers_rope_type="dynamic", transformers_lengths=_dynamic_lengths),
+    Method("yarn", _yarn, color="purple", required=("factor", "original_max_position_embeddings"),
+           optional=("beta_fast", "beta_slow", "mscale", "mscale_all_dim", "attention_factor", "truncate"),
+           transformers_rope_type="yarn", transformers_lengths=_yarn_lengths),
+    Method("llama3", _llama3, color="blue", linestyle=":",
+           required=("factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"),
+           typical={"low_freq_factor": 1.0, "high_freq_factor": 4.0},  # Llama 3.1's values
+           transformers_rope_type="llama3", transformers_lengths=_llama3_lengths),
+)}
+"""Every context-extension method by name, in the order figures and the widget show them."""
+
+# views of the registry, by method name
+PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    name: (m.required, m.optional) for name, m in METHODS.items()
+}
+"""method -> (required parameters, optional parameters), names as in transformers' rope_parameters."""
+TRANSFORMERS_ROPE_TYPE: dict[str, str | None] = {name: m.transformers_rope_type for name, m in METHODS.items()}
+"""method -> transformers rope_type (None: transformers has no rope type for it)."""
+
+
+# ---------------------------------------------------------------------------
+# scaled frequencies, angles and RoPE
+# ---------------------------------------------------------------------------
 
 def scaled_inv_freq(dim: int, base: float = DEFAULT_BASE, method: str = "default",
                     **params) -> tuple[torch.Tensor, float]:
@@ -268,54 +384,14 @@ def scaled_inv_freq(dim: int, base: float = DEFAULT_BASE, method: str = "default
     Matches ``transformers.modeling_rope_utils.ROPE_INIT_FUNCTIONS[method]`` (and the Llama
     default) for every method ``transformers`` has.
     """
-    method = check_choice(method, "method", METHODS)
-    dim = _check_dim(dim, method)
+    m = _method(method)
+    dim = _check_dim(dim, m)
     base = check_base(base)
-    p = _check_params(method, params)
-    freqs = inv_freq(dim, base)
-    if method == "default":
-        return freqs, 1.0
-    factor = _factor(p["factor"])
-    if method == "linear":
-        return freqs / factor, 1.0
-    if method == "ntk":
-        return inv_freq(dim, ntk_base(dim, base, factor)), 1.0
-    if method == "dynamic":
-        scale = dynamic_scale(factor, p["max_position_embeddings"], p["seq_len"])
-        return inv_freq(dim, base * scale ** (dim / (dim - 2))), 1.0
-    if method == "yarn":
-        return _yarn(dim, base, factor, p)
-    return _llama3(dim, base, factor, p)
-
-
-def _yarn(dim: int, base: float, factor: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
-    orig = check_int(p["original_max_position_embeddings"], "original_max_position_embeddings", minimum=1)
-    beta_fast = 32.0 if p.get("beta_fast") is None else p["beta_fast"]
-    beta_slow = 1.0 if p.get("beta_slow") is None else p["beta_slow"]
-    truncate = True if p.get("truncate") is None else p["truncate"]
-    ramp = yarn_ramp(dim, base, orig, beta_fast, beta_slow, truncate)
-    if p.get("attention_factor") is not None:
-        attention_factor = check_real(p["attention_factor"], "attention_factor", positive=True)
-    else:
-        attention_factor = yarn_attention_factor(factor, p.get("mscale"), p.get("mscale_all_dim"))
-    # the same float32 steps as transformers: 1/pos_freqs and 1/(factor*pos_freqs), blended
-    pos_freqs = base ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim)
-    extrapolation = 1.0 / pos_freqs
-    interpolation = 1.0 / (factor * pos_freqs)
-    keep = 1 - ramp
-    return interpolation * (1 - keep) + extrapolation * keep, attention_factor
-
-
-def _llama3(dim: int, base: float, factor: float, p: Mapping[str, Any]) -> tuple[torch.Tensor, float]:
-    low, high, orig = _llama3_checks(p["low_freq_factor"], p["high_freq_factor"],
-                                     p["original_max_position_embeddings"])
-    freqs = inv_freq(dim, base)
-    wavelen = 2 * math.pi / freqs
-    out = torch.where(wavelen > orig / low, freqs / factor, freqs)
-    smooth = (orig / wavelen - low) / (high - low)
-    smoothed = (1 - smooth) * out / factor + smooth * out
-    medium = (wavelen >= orig / high) & (wavelen <= orig / low)
-    return torch.where(medium, smoothed, out), 1.0
+    p = _check_params(m, params)
+    theta = inv_freq(dim, base)
+    if "factor" in p:
+        p["factor"] = _factor(p["factor"])
+    return m.inv_freq_fn(theta, dim, base, p)
 
 
 def scaled_angles(positions, dim: int, base: float = DEFAULT_BASE, method: str = "default",
@@ -326,7 +402,7 @@ def scaled_angles(positions, dim: int, base: float = DEFAULT_BASE, method: str =
     """
     positions = as_positions(positions, "positions")
     freqs, attention_factor = scaled_inv_freq(dim, base, method, **params)
-    return _angles(positions, freqs), attention_factor
+    return angles_from_freqs(positions, freqs), attention_factor
 
 
 def apply_scaled_rope(x, positions, base: float = DEFAULT_BASE, method: str = "default",
@@ -363,37 +439,21 @@ def transformers_inv_freq(dim: int, base: float = DEFAULT_BASE, method: str = "d
     from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
     from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
 
-    from .hf import llama_config
+    from ..common.hf import llama_config
 
-    method = check_choice(method, "method", METHODS)
-    rope_type = TRANSFORMERS_ROPE_TYPE[method]
-    if rope_type is None:
-        raise ValueError(
-            "transformers has no rope type for static NTK-aware scaling; it is 'dynamic' at a fixed "
-            "length: use method='dynamic' with seq_len chosen so that the scale equals factor"
-        )
-    dim = _check_dim(dim, method)
-    p = _check_params(method, params)
-    if method == "default":
-        cfg = llama_config(head_dim=dim, base=base)
-        return LlamaRotaryEmbedding.compute_default_rope_parameters(cfg)
-    rope_parameters = {"rope_type": rope_type}
-    seq_len = None
-    max_pos = 2048
-    if method == "dynamic":
-        max_pos = check_int(p.pop("max_position_embeddings"), "max_position_embeddings", minimum=1)
-        seq_len = check_int(p.pop("seq_len"), "seq_len", minimum=1)
-    if method in ("yarn", "llama3"):
-        orig = check_int(p["original_max_position_embeddings"], "original_max_position_embeddings", minimum=1)
-        factor = _factor(p["factor"])
-        # yarn warns unless max_position_embeddings is original * factor or original; llama3
-        # warns unless it is larger than original: pick values that satisfy both quietly
-        max_pos = orig if method == "yarn" else max(int(math.ceil(orig * factor)), orig + 1)
-    rope_parameters.update({k: v for k, v in p.items() if v is not None})
+    m = _method(method)
+    if m.transformers_rope_type is None:
+        raise ValueError(f"transformers has no rope type for {m.transformers_note}")
+    dim = _check_dim(dim, m)
+    p = _check_params(m, params)
+    max_pos, seq_len = m.transformers_lengths(p)
+    rope_parameters = {"rope_type": m.transformers_rope_type,
+                       **{k: v for k, v in p.items() if k not in _LENGTHS and v is not None}}
     cfg = llama_config(head_dim=dim, base=base, max_position_embeddings=max_pos,
                        rope_parameters=rope_parameters)
-    fn = ROPE_INIT_FUNCTIONS[rope_type]
-    return fn(cfg, None, seq_len=seq_len) if seq_len is not None else fn(cfg, None)
+    # transformers keeps the default on the model's rotary class, not in ROPE_INIT_FUNCTIONS
+    fn = ROPE_INIT_FUNCTIONS.get(m.transformers_rope_type, LlamaRotaryEmbedding.compute_default_rope_parameters)
+    return fn(cfg, seq_len=seq_len)
 
 
 # ---------------------------------------------------------------------------
@@ -403,24 +463,18 @@ def transformers_inv_freq(dim: int, base: float = DEFAULT_BASE, method: str = "d
 def method_params(method: str, factor: float, train_len: int, target_len: int) -> dict[str, Any]:
     """Typical parameters of ``method`` for a model trained on ``train_len`` tokens, run on ``target_len``.
 
-    ``dynamic`` gets ``max_position_embeddings = train_len`` and ``seq_len = target_len``;
-    ``yarn`` and ``llama3`` get ``original_max_position_embeddings = train_len``; ``llama3``
-    uses the Llama 3.1 values ``low_freq_factor = 1``, ``high_freq_factor = 4``.
+    Every method gets ``factor``; ``dynamic`` gets ``max_position_embeddings = train_len`` and
+    ``seq_len = target_len``; ``yarn`` and ``llama3`` get ``original_max_position_embeddings =
+    train_len``; ``llama3`` uses the Llama 3.1 values ``low_freq_factor = 1``,
+    ``high_freq_factor = 4`` (its record's ``typical``).
     """
-    method = check_choice(method, "method", METHODS)
+    m = _method(method)
     factor = _factor(factor)
     train_len = check_int(train_len, "train_len", minimum=1)
     target_len = check_int(target_len, "target_len", minimum=1)
-    if method == "default":
-        return {}
-    if method in ("linear", "ntk"):
-        return {"factor": factor}
-    if method == "dynamic":
-        return {"factor": factor, "max_position_embeddings": train_len, "seq_len": target_len}
-    if method == "yarn":
-        return {"factor": factor, "original_max_position_embeddings": train_len}
-    return {"factor": factor, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
-            "original_max_position_embeddings": train_len}
+    setting = {"factor": factor, "max_position_embeddings": train_len,
+               "original_max_position_embeddings": train_len, "seq_len": target_len}
+    return {name: m.typical[name] if name in m.typical else setting[name] for name in m.required}
 
 
 def extension_profile(dim: int = 128, base: float = DEFAULT_BASE, method: str = "default",
@@ -440,7 +494,7 @@ def extension_profile(dim: int = 128, base: float = DEFAULT_BASE, method: str = 
       ``L - 1/s``, a fraction of a step past ``L - 1``: that does not count.)
     * ``attention_factor``, ``params`` (from :func:`method_params`), and the inputs.
     """
-    dim = _check_dim(dim, method if method in METHODS else "default")
+    dim = _check_dim(dim, METHODS[method] if method in tuple(METHODS) else METHODS["default"])
     params = method_params(method, factor, train_len, target_len)
     theta = inv_freq(dim, base).double()
     scaled, attention_factor = scaled_inv_freq(dim, base, method, **params)
@@ -458,118 +512,3 @@ def extension_profile(dim: int = 128, base: float = DEFAULT_BASE, method: str = 
         "unseen": unseen, "n_unseen": int(unseen.sum()),
         "attention_factor": float(attention_factor),
     }
-
-
-# ---------------------------------------------------------------------------
-# precision of the angle table
-# ---------------------------------------------------------------------------
-
-LOW_PRECISION = (torch.bfloat16, torch.float16)
-
-
-def _check_dtype(dtype) -> torch.dtype:
-    allowed = (torch.bfloat16, torch.float16, torch.float32, torch.float64)
-    if not isinstance(dtype, torch.dtype) or dtype not in allowed:
-        raise TypeError(
-            f"dtype must be one of torch.bfloat16, torch.float16, torch.float32, torch.float64; got {dtype!r}"
-        )
-    return dtype
-
-
-def angle_table(positions, dim: int, base: float = DEFAULT_BASE, dtype: torch.dtype = torch.float32
-                ) -> torch.Tensor:
-    """The angle table computed *entirely* in ``dtype``: shape ``(seq, dim // 2)``, dtype ``dtype``.
-
-    This is what happens when a model's position ids and ``inv_freq`` buffer are cast to a
-    low-precision dtype: the positions are rounded to ``dtype`` (bfloat16 keeps 8 significant
-    bits, so 65535 becomes 65536), the frequencies are rounded, and the product is rounded
-    again. With ``dtype=torch.float32`` it equals :func:`ropelab.angles`. Do not use a
-    low-precision table for real work; it is here to be measured.
-    """
-    dtype = _check_dtype(dtype)
-    dim = check_even_dim(dim, "dim")
-    base = check_base(base)
-    positions = as_positions(positions, "positions")
-    freqs = inv_freq(dim, base).to(dtype)
-    return torch.outer(positions.to(dtype), freqs)
-
-
-def angle_error(positions, dim: int, base: float = DEFAULT_BASE, dtype: torch.dtype = torch.bfloat16,
-                wrap: bool = False) -> torch.Tensor:
-    """``|angle_table(dtype) - angle_table(float32)|``: float64 ``(seq, dim // 2)``.
-
-    With ``wrap=True`` the difference is taken modulo ``2*pi`` (into ``[0, pi]``), which is
-    what the rotation feels: an error of a whole turn is no error. Infinite or NaN angles
-    (float16 overflows above 65504) give ``inf``.
-    """
-    if not isinstance(wrap, bool):
-        raise TypeError(f"wrap must be True or False; got {wrap!r}")
-    low = angle_table(positions, dim, base, dtype).double()
-    ref = angle_table(positions, dim, base, torch.float32).double()
-    diff = low - ref
-    if wrap:
-        diff = torch.remainder(diff + math.pi, 2 * math.pi) - math.pi
-    err = diff.abs()
-    return torch.where(torch.isfinite(err), err, torch.full_like(err, math.inf))
-
-
-def cos_sin_table(positions, dim: int, base: float = DEFAULT_BASE, dtype: torch.dtype = torch.float32
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The fix: angles in float32, then ``cos`` and ``sin`` rounded to ``dtype``.
-
-    Returns ``(cos, sin)``, each ``(seq, dim // 2)`` in ``dtype``. cos and sin lie in
-    ``[-1, 1]``, where bfloat16's absolute error is at most ``2**-9``; the angle itself never
-    passes through ``dtype``. This is what ropelab does for every input dtype.
-    """
-    dtype = _check_dtype(dtype)
-    positions = as_positions(positions, "positions")
-    ang = check_angle_table(angle_table(positions, dim, base, torch.float32), positions)
-    return torch.cos(ang).to(dtype), torch.sin(ang).to(dtype)
-
-
-def distinct_positions(positions, dtype: torch.dtype) -> int:
-    """How many distinct values ``positions`` keeps after rounding to ``dtype`` (inf counts once).
-
-    Positions that round to the same value get identical angle rows, so the model cannot tell
-    those tokens apart by position.
-    """
-    dtype = _check_dtype(dtype)
-    positions = as_positions(positions, "positions")
-    return int(torch.unique(positions.to(dtype).double()).numel())
-
-
-def scores_at_distance(q, k, positions, distance: int = 16, base: float = DEFAULT_BASE,
-                       dtype: torch.dtype = torch.float32, fixed: bool = False) -> torch.Tensor:
-    """Attention score of ``q`` at position ``m`` with ``k`` at ``m - distance``, for every ``m``.
-
-    ``q, k: (dim,)``; ``positions: (n,)``. Returns float64 ``(n,)``. In exact arithmetic
-    every entry is the same number (the score depends only on the distance). The cos/sin
-    tables come from :func:`angle_table` in ``dtype`` (``fixed=False``, the careless way)
-    or from :func:`cos_sin_table` in ``dtype`` (``fixed=True``: float32 angles, cos/sin
-    rounded to ``dtype``); everything after the table is float64, so the spread of the
-    result is the table's doing alone. Interleaved layout.
-    """
-    q = check_tensor(q, "q", floating=True, ndim=1, shape_hint="(dim,)")
-    k = check_tensor(k, "k", floating=True, ndim=1, shape_hint="(dim,)")
-    if q.shape != k.shape:
-        raise ValueError(f"q and k must have the same shape (dim,); got {tuple(q.shape)} and {tuple(k.shape)}")
-    dim = check_even_dim(q.shape[0], "q.shape[0] (dim)")
-    distance = check_int(distance, "distance")
-    if not isinstance(fixed, bool):
-        raise TypeError(f"fixed must be True or False; got {fixed!r}")
-    positions = as_positions(positions, "positions")
-
-    def table(pos):
-        if fixed:
-            cos, sin = cos_sin_table(pos, dim, base, dtype)
-            return cos.double(), sin.double()
-        ang = angle_table(pos, dim, base, dtype).double()
-        return torch.cos(ang), torch.sin(ang)
-
-    def rotate(v, cos, sin):
-        a, b = v.double()[0::2], v.double()[1::2]
-        return torch.stack((a * cos - b * sin, a * sin + b * cos), dim=-1).flatten(-2)
-
-    rq = rotate(q, *table(positions))
-    rk = rotate(k, *table(positions - distance))
-    return (rq * rk).sum(-1)

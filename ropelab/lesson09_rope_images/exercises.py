@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from ..vision import axial_angles, score_map
-from ._core import Exercise, pick, register
+from ..common.exercises import Exercise, pick, register
+from .vision import axial_angles, score_map
 
 __all__: list[str] = []
 
@@ -37,8 +37,6 @@ def _map_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="09.axial_angles",
     title="the 2-D axial angle table",
-    spec="positions: (N, 2) int64 (row, col), dim: int (multiple of 4), base: float -> (N, dim // 2) float32: "
-         "column j < dim // 4 is row * f_j, column dim // 4 + j is col * f_j, with f_j = base ** (-4j / dim)",
     reference=_axial_angles,
     make_inputs=_angle_inputs,
     atol=1e-4,
@@ -50,8 +48,6 @@ register(Exercise(
 register(Exercise(
     id="09.score_map",
     title="one patch's scores against every patch, as an image",
-    spec="q, k: (rows * cols, dim) patch features in raster order, rows, cols: int, index: int, base: float "
-         "-> (rows, cols): the dot product of the axially rotated q[index] with every axially rotated key",
     reference=_score_map,
     make_inputs=_map_inputs,
     atol=1e-4,

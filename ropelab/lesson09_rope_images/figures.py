@@ -1,4 +1,4 @@
-"""Figures for notebook 09: 2-D axial RoPE on a grid of image patches."""
+"""Figures for notebook 09: 2-D axial RoPE on a grid of image patches, and ``same_content`` to feed them."""
 from __future__ import annotations
 
 from typing import Sequence
@@ -9,8 +9,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .._validate import check_base, check_int
-from ..vision import VISION_BASE, axial_angles, axial_relative_score, patch_grid, score_map
-from ._style import GREY, PALETTE, Q_COLOR, new_figure, style
+from ..common.figures import GREY, PALETTE, Q_COLOR, new_figure, style
+from .vision import VISION_BASE, axial_angles, axial_relative_score, patch_grid, score_map
 
 __all__ = ["axial_table_figure", "score_maps_figure", "translation_figure", "same_content"]
 
@@ -107,8 +107,8 @@ def score_maps_figure(rows: int = 14, cols: int = 14, dim: int = 64, query: Sequ
     return fig
 
 
-def translation_figure(rows: int = 10, cols: int = 10, dim: int = 64, queries: Sequence[Sequence[int]] = ((2, 3), (6, 7)),
-                       base: float = VISION_BASE, seed: int = 0):
+def translation_figure(rows: int = 10, cols: int = 10, dim: int = 64,
+                       queries: Sequence[Sequence[int]] = ((2, 3), (6, 7)), base: float = VISION_BASE, seed: int = 0):
     """Axial score maps for two query patches, and the one function of (drow, dcol) both are cut from."""
     for r, c in queries:
         if not (0 <= check_int(r, "query row") < rows and 0 <= check_int(c, "query col") < cols):

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import torch
 
-from ._validate import check_base, check_choice, check_int, check_tensor, shape_str
-from .rope import LAYOUTS, _angles, _compute_dtype, _inv_freq, inv_freq, rope_from_angles
+from .._validate import check_base, check_choice, check_int, check_tensor, shape_str
+from ..rope import LAYOUTS, angles_from_freqs, apply_rope, compute_dtype, inv_freq, rope_from_angles
 
 __all__ = [
     "SPLITS",
@@ -61,15 +61,16 @@ def patch_grid(rows: int, cols: int) -> torch.Tensor:
     return torch.stack((r.reshape(-1), c.reshape(-1)), dim=-1)
 
 
-def axial_inv_freq(dim: int, base: float = VISION_BASE, split: str = "shared") -> tuple[torch.Tensor, torch.Tensor]:
-    """The row and column frequencies: two float32 tensors of shape ``(dim // 4,)``."""
+def axial_inv_freq(dim: int, base: float = VISION_BASE, split: str = "shared",
+                   dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """The row and column frequencies: two tensors of shape ``(dim // 4,)`` in ``dtype`` (float32 or float64)."""
     dim = _check_dim4(dim)
     base = check_base(base)
     split = check_choice(split, "split", SPLITS)
     if split == "shared":
-        f = inv_freq(dim // 2, base)
+        f = inv_freq(dim // 2, base, dtype)
         return f, f.clone()
-    f = inv_freq(dim, base)
+    f = inv_freq(dim, base, dtype)
     return f[0::2].contiguous(), f[1::2].contiguous()
 
 
@@ -102,21 +103,7 @@ def axial_angles(positions, dim: int, base: float = VISION_BASE, split: str = "s
 
 
 def _axial_table(positions: torch.Tensor, row_f: torch.Tensor, col_f: torch.Tensor) -> torch.Tensor:
-    return torch.cat((_angles(positions[:, 0], row_f), _angles(positions[:, 1], col_f)), dim=-1)
-
-
-def _axial_freqs(dim: int, base: float, split: str, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    """Row and column frequencies in ``dtype`` (float64 for float64 inputs, as everywhere in ropelab)."""
-    if dtype == torch.float32:
-        return axial_inv_freq(dim, base, split)
-    dim = _check_dim4(dim)
-    split = check_choice(split, "split", SPLITS)
-    base = check_base(base)
-    if split == "shared":
-        f = _inv_freq(dim // 2, base, dtype)
-        return f, f.clone()
-    f = _inv_freq(dim, base, dtype)
-    return f[0::2].contiguous(), f[1::2].contiguous()
+    return torch.cat((angles_from_freqs(positions[:, 0], row_f), angles_from_freqs(positions[:, 1], col_f)), dim=-1)
 
 
 def axial_rope(x, positions, base: float = VISION_BASE, layout: str = "interleaved",
@@ -135,7 +122,8 @@ def axial_rope(x, positions, base: float = VISION_BASE, layout: str = "interleav
             f"positions must have one (row, col) per patch: x has N = x.shape[-2] = {x.shape[-2]} patches, "
             f"positions has {positions.shape[0]}"
         )
-    row_f, col_f = _axial_freqs(_check_dim4(x.shape[-1]), base, split, _compute_dtype(x.dtype))
+    # angles in float32 (float64 for float64 input), whatever x's dtype, as everywhere in ropelab
+    row_f, col_f = axial_inv_freq(x.shape[-1], base, split, compute_dtype(x.dtype))
     return rope_from_angles(x, _axial_table(positions, row_f, col_f), layout)
 
 
@@ -156,7 +144,9 @@ def axial_relative_score(q, k, drow, dcol, base: float = VISION_BASE, split: str
     try:
         dr, dc = torch.broadcast_tensors(dr, dc)
     except RuntimeError:
-        raise ValueError(f"drow and dcol must broadcast together; got shapes {shape_str(dr)} and {shape_str(dc)}") from None
+        raise ValueError(
+            f"drow and dcol must broadcast together; got shapes {shape_str(dr)} and {shape_str(dc)}"
+        ) from None
     offsets = torch.stack((-dr.reshape(-1), -dc.reshape(-1)), dim=-1)
     dtype = torch.float64 if torch.float64 in (q.dtype, k.dtype) else torch.float32
     kk = k.to(dtype).unsqueeze(-2).expand(*k.shape[:-1], offsets.shape[0], dim)
@@ -209,7 +199,5 @@ def score_map(q, k, rows: int, cols: int, index: int, base: float = VISION_BASE,
         grid = patch_grid(rows, cols)
         q, k = axial_rope(q, grid, base, split=split), axial_rope(k, grid, base, split=split)
     elif mode == "flat":
-        from .rope import apply_rope
-
         q, k = apply_rope(q, torch.arange(n), base), apply_rope(k, torch.arange(n), base)
     return (k @ q[index]).reshape(rows, cols)

@@ -1,7 +1,7 @@
 """Figures for the speed lesson: memory passes per form (counted) and measured ratios to ``clone``.
 
-The counted figures come from :func:`ropelab.fast.memory_traffic` and are the same on
-every machine; the measured one takes whatever :func:`ropelab.fast.measure` found.
+The counted figures come from :func:`ropelab.lesson10_rope_speed.traffic.memory_traffic` and are
+the same on every machine; the measured one takes whatever :func:`ropelab.common.timing.measure` found.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from .._validate import check_even_dim
-from ._style import GREY, PALETTE, new_figure, style
+from ..common.figures import GREY, PALETTE, new_figure, style
 
 __all__ = ["passes_figure", "ratio_figure", "matrix_traffic_figure"]
 
