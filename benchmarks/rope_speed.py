@@ -31,10 +31,11 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import torch  # noqa: E402
+import torch
 
-import ropelab  # noqa: E402
-from ropelab import fast, hf as rl_hf  # noqa: E402
+import ropelab
+from ropelab.common import hf as rl_hf
+from ropelab.common.timing import measure
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 MATRIX_MAX_BYTES = 64 * 2 ** 20   # the dense (seq, dim, dim) rotation table, at most this big
@@ -106,7 +107,7 @@ def run(shape, dtype, device, rounds: int, full: bool, compile_: bool = False) -
     c = candidates(q, k, full=full, compile_=compile_)
     compile_seconds = c.pop("_compile_seconds", None)
     sync = torch.cuda.synchronize if device.type == "cuda" else None
-    times = fast.measure(c, rounds=rounds, sync=sync, stat="all")
+    times = measure(c, rounds=rounds, sync=sync, stat="all")
     med = {n: statistics.median(v) for n, v in times.items()}
     best = {n: min(v) for n, v in times.items()}
     out = {"shape": list(shape), "dtype": str(dtype).replace("torch.", ""), "device": str(device),

@@ -1,27 +1,40 @@
 """ropelab: an interactive course on rotary position embedding (RoPE, 旋转位置编码).
 
-The core RoPE functions are available at the top level (``ropelab.apply_rope``).
-The other modules load on first use: ``ropelab.plots`` (figures), ``ropelab.widgets``
-(sliders), ``ropelab.exercises`` (checks), ``ropelab.tensors``, ``ropelab.attention``,
-``ropelab.decay``, ``ropelab.llama``, ``ropelab.internlm``, ``ropelab.scaling``,
-``ropelab.vision``, ``ropelab.fast``, ``ropelab.hf`` (side-by-side with transformers).
+The package is laid out like the course (see the module map in the README):
+
+* ``ropelab.rope``: the thin core. Frequencies, angle tables, the four RoPE forms,
+  ``apply_rope``; its names are also at the top level (``ropelab.apply_rope``). It is
+  the one place that validates what a learner passes in (helpers in ``_validate``);
+  ``_kernels`` below it holds the fast paths, with no public names.
+* ``ropelab.common``: what every lesson shares: figure style, the widget base, the
+  exercise checker, one timer, the bridge to ``transformers``.
+* ``ropelab.lessonNN_topic``: one package per notebook ``NN_topic.ipynb``, with the
+  lesson's math beyond the core, its figures, its widget and its exercises.
+* Facades for the names notebooks and learners use: ``ropelab.llama``,
+  ``ropelab.internlm``, ``ropelab.scaling``, ``ropelab.vision`` (the lessons'
+  modules themselves), ``ropelab.widgets`` (every widget), ``ropelab.exercises``
+  (``check`` and the registry of every lesson's exercises).
+
+Everything but the core loads on first use.
 """
 import importlib as _importlib
 
-from . import rope
-from .rope import *  # noqa: F401,F403
+from .common.utils import seed, show_shape
+from .rope import *  # noqa: F403
 from .rope import __all__ as _rope_all
-from .utils import seed, show_shape
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("plots", "widgets", "exercises", "tensors", "attention", "llama", "internlm",
-               "scaling", "vision", "fast", "utils", "decay", "hf")
+_FACADES = ("llama", "internlm", "scaling", "vision", "widgets", "exercises", "common", "rope")
 
-__all__ = list(_rope_all) + ["seed", "show_shape"]
+__all__ = [*_rope_all, "seed", "show_shape"]
 
 
 def __getattr__(name):
-    if name in _SUBMODULES:
-        return _importlib.import_module(f".{name}", __name__)
+    if name in _FACADES or name.startswith("lesson"):
+        try:
+            return _importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module 'ropelab' has no attribute {name!r}")

@@ -6,8 +6,10 @@ what was expected and shows what was given.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import torch
 
@@ -16,13 +18,13 @@ __all__: list[str] = []
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
 
-def _shape(t: torch.Tensor) -> str:
-    return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.ndim == 1 else "") + ")"
+def shape_str(shape) -> str:
+    """Format a shape as ``(2, 3)``, the way the docstrings write shapes (``(4,)`` in 1-D, ``()`` in 0-D).
 
-
-def shape_str(t: torch.Tensor) -> str:
-    """Format a tensor's shape as ``(2, 3)``, the way the docstrings write shapes."""
-    return _shape(t)
+    ``shape``: a tensor (its shape is used) or a sequence of sizes (``torch.Size``, tuple, list).
+    """
+    sizes = tuple(shape.shape) if isinstance(shape, torch.Tensor) else tuple(shape)
+    return "(" + ", ".join(str(s) for s in sizes) + ("," if len(sizes) == 1 else "") + ")"
 
 
 def check_tensor(
@@ -49,11 +51,19 @@ def check_tensor(
             f"got dtype {x.dtype}. Convert it first, e.g. {name}.float()"
         )
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions{hint}; got shape {_shape(x)}{fix}")
+        raise ValueError(f"{name} must have {ndim} dimensions{hint}; got shape {shape_str(x)}{fix}")
     if min_ndim is not None and x.ndim < min_ndim:
         raise ValueError(
-            f"{name} must have at least {min_ndim} dimensions{hint}; got shape {_shape(x)}{fix}"
+            f"{name} must have at least {min_ndim} dimensions{hint}; got shape {shape_str(x)}{fix}"
         )
+    return x
+
+
+def check_rope_input(x, name: str = "x") -> torch.Tensor:
+    """What every RoPE form takes: a floating tensor ``(..., seq, dim)`` with an even ``dim``."""
+    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)",
+                     fix=f"for a single vector (dim,) use {name}[None], a sequence of one token")
+    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
     return x
 
 
@@ -168,7 +178,7 @@ def as_positions(positions, name: str = "positions", *, length: int | None = Non
     if positions.dtype == torch.bool or positions.is_complex():
         raise TypeError(f"{name} must hold integer or real numbers; got dtype {positions.dtype}")
     if positions.ndim != 1:
-        raise ValueError(f"{name} must be 1-D with shape ({length_name},); got shape {_shape(positions)}")
+        raise ValueError(f"{name} must be 1-D with shape ({length_name},); got shape {shape_str(positions)}")
     if length is not None and positions.shape[0] != length:
         raise ValueError(
             f"{name} must have one entry per token: length {length_name} = {length}, "
@@ -181,3 +191,23 @@ def as_positions(positions, name: str = "positions", *, length: int | None = Non
 
 def names(items: Iterable[str]) -> str:
     return ", ".join(repr(i) for i in items)
+
+
+def validated(check: Callable[..., tuple]) -> Callable[[Callable], Callable]:
+    """Decorator: run ``check(*arguments)`` before every call and call the function with what it returns.
+
+    ``check`` takes the decorated function's parameters in order (``self`` too, for a method),
+    with the defaults filled in, and returns them, checked, as a tuple.
+    """
+    def decorate(fn: Callable) -> Callable:
+        signature = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def checked_call(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return fn(*check(*bound.args))
+
+        return checked_call
+
+    return decorate

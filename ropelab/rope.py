@@ -26,6 +26,7 @@ import math
 
 import torch
 
+from . import _kernels
 from ._validate import (
     as_positions,
     check_angle_table,
@@ -34,19 +35,23 @@ from ._validate import (
     check_even_dim,
     check_int,
     check_real,
+    check_rope_input,
     check_tensor,
 )
 
 __all__ = [
     "LAYOUTS",
     "inv_freq",
+    "compute_dtype",
     "angles",
+    "angles_from_freqs",
     "rotation_matrix",
     "rope_matrix",
     "rope_complex",
     "rope_interleaved",
     "rope_half",
     "rope_from_angles",
+    "as_complex_pairs",
     "apply_rope",
     "apply_rope_qk",
     "rotate_pairs",
@@ -78,19 +83,22 @@ def _inv_freq(dim: int, base: float, dtype: torch.dtype) -> torch.Tensor:
     return freqs
 
 
-def inv_freq(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
+def inv_freq(dim: int, base: float = DEFAULT_BASE, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """The rotation frequencies ``theta_i = base ** (-2i / dim)``, ``i = 0 .. dim/2 - 1``.
 
-    Returns a float32 tensor of shape ``(dim // 2,)``, bit-for-bit the values the
-    LLaMA and Hugging Face code compute. ``theta_0 = 1`` (fastest pair, period
+    Returns a tensor of shape ``(dim // 2,)`` in ``dtype`` (float32 or float64); in
+    float32, bit-for-bit the values the LLaMA and Hugging Face code compute. ``theta_0 = 1`` (fastest pair, period
     ``2*pi``); the last pair is the slowest.
     """
     dim = check_even_dim(dim, "dim")
     base = check_base(base)
-    return _inv_freq(dim, base, torch.float32)
+    dtype = check_choice(dtype, "dtype", (torch.float32, torch.float64))
+    return _inv_freq(dim, base, dtype)
 
 
-def _compute_dtype(dtype: torch.dtype) -> torch.dtype:
+def compute_dtype(dtype: torch.dtype) -> torch.dtype:
+    """The dtype angles and cos/sin are computed in for inputs of ``dtype``: float64 stays
+    float64, everything else (float32, float16, bfloat16) computes in float32."""
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
@@ -106,6 +114,19 @@ def _angles(positions: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
         pos = pos.to(torch.float32)
     ang = torch.outer(pos.to(torch.float64), freqs.to(torch.float64)).to(freqs.dtype)
     return check_angle_table(ang, positions)
+
+
+def angles_from_freqs(positions, freqs) -> torch.Tensor:
+    """The angle table ``positions x freqs`` for any frequencies (scaled ones, image axes).
+
+    ``positions``: ``(seq,)``; ``freqs``: ``(dim // 2,)`` float32 or float64. Returns
+    ``(seq, dim // 2)`` in ``freqs``' dtype, rounded once, as :func:`angles` does.
+    """
+    freqs = check_tensor(freqs, "freqs", floating=True, ndim=1, shape_hint="(dim // 2,)")
+    if freqs.dtype not in (torch.float32, torch.float64):
+        freqs = freqs.float()
+    positions = as_positions(positions, "positions")
+    return _angles(positions, freqs)
 
 
 def angles(positions, dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
@@ -162,19 +183,12 @@ def _block_diag(ang: torch.Tensor) -> torch.Tensor:
 # shared checks for the RoPE forms
 # ---------------------------------------------------------------------------
 
-def _check_x(x, name: str = "x") -> torch.Tensor:
-    x = check_tensor(x, name, floating=True, min_ndim=2, shape_hint="(..., seq, dim)",
-                     fix=f"for a single vector (dim,) use {name}[None], a sequence of one token")
-    check_even_dim(x.shape[-1], f"{name}.shape[-1] (dim)")
-    return x
-
-
 def _prepare(x, positions, base) -> tuple[torch.Tensor, torch.Tensor]:
     """Validate ``x``/``positions``/``base``; return x and the angle table in the compute dtype."""
-    x = _check_x(x)
+    x = check_rope_input(x)
     base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
-    dtype = _compute_dtype(x.dtype)
+    dtype = compute_dtype(x.dtype)
     freqs = _inv_freq(x.shape[-1], base, dtype).to(x.device)
     return x, _angles(positions, freqs)
 
@@ -223,12 +237,12 @@ def rope_complex(x, positions, base: float = DEFAULT_BASE) -> torch.Tensor:
 
 
 def _complex_from_angles(x: torch.Tensor, ang: torch.Tensor) -> torch.Tensor:
-    xc = _as_complex_pairs(x.to(ang.dtype))
+    xc = as_complex_pairs(x.to(ang.dtype))
     rot = torch.polar(torch.ones_like(ang), ang)
     return torch.view_as_real(xc * rot).flatten(-2).to(x.dtype)
 
 
-def _as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
+def as_complex_pairs(x: torch.Tensor) -> torch.Tensor:
     """Real ``(..., dim)`` -> complex ``(..., dim // 2)``: pair ``(2i, 2i+1)`` is ``x[2i] + i x[2i+1]``.
 
     A view when memory allows, else a copy: ``view_as_complex`` needs unit stride and an
@@ -279,7 +293,7 @@ def rope_from_angles(x, angle_table, layout: str = "interleaved") -> torch.Tenso
     Use it when the angles do not come from ``positions * inv_freq(dim, base)``:
     scaled frequencies for long contexts, or 2-D (row, column) angles for image patches.
     """
-    x = _check_x(x)
+    x = check_rope_input(x)
     layout = check_choice(layout, "layout", LAYOUTS)
     ang = _check_angles(x, angle_table, "angle_table")
     if layout == "half":
@@ -295,16 +309,15 @@ def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interlea
     Returns a tensor of ``x``'s shape and dtype.
 
     It computes what :func:`rope_complex` / :func:`rope_half` compute, at close to one
-    read and one write of memory (see :mod:`ropelab.fast`): one fused complex multiply
-    for the interleaved layout, two in-place passes for the half layout, no temporary
-    tensors, and a cached cos/sin table. Dense inputs keep their memory layout.
+    read and one write of memory (the kernels in ``ropelab/_kernels.py``): one fused
+    complex multiply for the interleaved layout, two in-place passes for the half
+    layout, no temporary tensors, and a cached cos/sin table. Dense inputs keep their
+    memory layout. Inputs that need gradients go through the reference forms.
     """
     layout = check_choice(layout, "layout", LAYOUTS)
-    x = _check_x(x)
+    x = check_rope_input(x)
     base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
-    from .fast import _rope
-
     return _rope(x, positions, base, layout)
 
 
@@ -316,9 +329,48 @@ def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "in
     leading dims may differ, e.g. fewer key heads in grouped-query attention.
     Returns ``(q_rotated, k_rotated)``, each like :func:`apply_rope` of it.
     """
-    from .fast import rope_fast_qk
+    layout = check_choice(layout, "layout", LAYOUTS)
+    q = check_rope_input(q, "q")
+    k = check_rope_input(k, "k")
+    if q.shape[-2:] != k.shape[-2:]:
+        raise ValueError(
+            f"q and k must share seq and dim (their last two dims, (..., seq, dim)); got q of shape "
+            f"{tuple(q.shape)} and k of shape {tuple(k.shape)}"
+        )
+    if q.device != k.device:
+        raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
+    base = check_base(base)
+    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
+    tables = None
+    if q.numel() and not _needs_grad(q, positions):
+        tables = _tables(positions, q.shape[-1], base, compute_dtype(q.dtype), q.device)
+    return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
 
-    return rope_fast_qk(q, k, positions, base, layout)
+
+def _needs_grad(*tensors: torch.Tensor) -> bool:
+    """Will autograd have to differentiate through these? (The kernels' ``out=`` operations cannot.)"""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype, device: torch.device):
+    """The kernels' cached cos/sin tables, built from this module's angle formula on a miss."""
+    return _kernels.tables(positions, dim, base, dtype, device,
+                           lambda: _angles(positions, _inv_freq(dim, base, dtype).to(device)))
+
+
+def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str, tables=None) -> torch.Tensor:
+    """RoPE of a validated ``x``: the kernels, or the reference forms when autograd needs a graph."""
+    cdtype = compute_dtype(x.dtype)
+    if _needs_grad(x, positions):
+        ang = _angles(positions, _inv_freq(x.shape[-1], base, cdtype).to(x.device))
+        return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
+    out = torch.empty_like(x)
+    if x.numel() == 0:
+        return out
+    if tables is None or tables.cos.dtype != cdtype:
+        tables = _tables(positions, x.shape[-1], base, cdtype, x.device)
+    _kernels.rotate_into(x, out, tables, layout)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -327,14 +379,14 @@ def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "in
 
 def rotate_pairs(x) -> torch.Tensor:
     """Map each adjacent pair ``(a, b)`` to ``(-b, a)``: a quarter turn of every pair (interleaved)."""
-    x = _check_x(x)
+    x = check_rope_input(x)
     a, b = x[..., 0::2], x[..., 1::2]
     return torch.stack((-b, a), dim=-1).flatten(-2)
 
 
 def rotate_half(x) -> torch.Tensor:
     """Split the last dim into halves ``A, B`` and return ``cat(-B, A)`` (half layout quarter turn)."""
-    x = _check_x(x)
+    x = check_rope_input(x)
     half = x.shape[-1] // 2
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 

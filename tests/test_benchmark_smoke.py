@@ -16,10 +16,19 @@ TINY = ["--shape", "1", "2", "16", "8", "--seqs", "8", "16", "--rounds", "2", "-
         "--device", "cpu"]
 
 
-def run_script(root, tmp_path, *extra, env_extra=None):
+def checkout_env(root, *paths):
+    """The environment for the script: this checkout's ropelab first on the path.
+
+    A script's own folder (benchmarks/) is on its path, the repository root is not, so without
+    this ``import ropelab`` finds whatever ``pip install -e`` points at, maybe another checkout.
+    """
+    path = os.pathsep.join(p for p in [*map(str, paths), str(root), os.environ.get("PYTHONPATH")] if p)
+    return dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONPATH=path)
+
+
+def run_script(root, tmp_path, *extra, hide=()):
     out = tmp_path / "speed.json"
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", OMP_NUM_THREADS="1")
-    env.update(env_extra or {})
+    env = checkout_env(root, *hide)
     proc = subprocess.run([sys.executable, str(root / "benchmarks" / "rope_speed.py"), *TINY, *extra,
                            "--json", str(out)], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -56,15 +65,14 @@ def test_rotary_embedding_torch_is_optional(root, tmp_path):
     hidden = tmp_path / "hide"
     (hidden / "rotary_embedding_torch").mkdir(parents=True)
     (hidden / "rotary_embedding_torch" / "__init__.py").write_text("raise ImportError('not installed')\n")
-    path = os.pathsep.join([str(hidden), os.environ.get("PYTHONPATH", "")])
-    proc, report = run_script(root, tmp_path, env_extra={"PYTHONPATH": path})
+    proc, report = run_script(root, tmp_path, hide=[hidden])
     assert "rotary-embedding-torch" not in report["main"][0]["ratio_to_clone"]
     assert "rotary-embedding-torch" not in proc.stdout
 
 
 def test_bad_shape_is_rejected(root, tmp_path):
     proc = subprocess.run([sys.executable, str(root / "benchmarks" / "rope_speed.py"), "--shape", "1", "2", "8", "7"],
-                          cwd=root, capture_output=True, text=True, timeout=120)
+                          cwd=root, env=checkout_env(root), capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "even D" in proc.stderr
 
 

@@ -8,7 +8,9 @@ import pytest
 import torch
 
 import ropelab
-from ropelab import _validate, attention, fast, hf, internlm, llama, scaling, vision
+from ropelab import _validate, internlm, llama, scaling, vision
+from ropelab.common import hf
+from ropelab.lesson02_positional_encoding import attention
 
 X = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(0))
 POS = torch.arange(4)
@@ -33,7 +35,6 @@ BASE_CALLS = [
     ("base", lambda b: ropelab.rope_half(X, POS, b)),
     ("base", lambda b: ropelab.rope_interleaved(X, POS, b)),
     ("base", lambda b: ropelab.rope_matrix(X, POS, b)),
-    ("base", lambda b: fast.rope_fast(X, POS, b)),
     ("theta", lambda b: llama.precompute_freqs_cis(8, 4, b)),
     ("theta", lambda b: llama.TinyLlama(16, 2, 1, max_seq_len=4, theta=b)),
     ("base", lambda b: internlm.InternLMRotaryEmbedding(8, 4, base=b)),
@@ -43,7 +44,6 @@ BASE_CALLS = [
     ("base", lambda b: vision.score_map(X[0], X[0], 2, 2, 0, b)),
     ("base", lambda b: scaling.ntk_base(8, b, 2.0)),
     ("base", lambda b: scaling.yarn_ramp(8, b)),
-    ("base", lambda b: scaling.llama3_smooth(8, b)),
     ("base", lambda b: scaling.scaled_inv_freq(8, b, "linear", factor=2.0)),
     ("base", lambda b: scaling.scaled_angles(POS, 8, b, "linear", factor=2.0)),
     ("base", lambda b: scaling.apply_scaled_rope(X, POS, b, "linear", factor=2.0)),

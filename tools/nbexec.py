@@ -18,6 +18,7 @@ import nbformat
 from nbclient import NotebookClient
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def clean(nb: nbformat.NotebookNode) -> None:
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # the kernel starts in notebooks/: put this checkout's ropelab first, not whatever
+    # `pip install -e` points at (another worktree, say)
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     status = 0
     for path in args.notebooks:
         try:

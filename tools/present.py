@@ -67,7 +67,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="./lab present", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebook", type=Path, help="the notebook to present, e.g. notebooks/03_euler_formula.ipynb")
     parser.add_argument("--show-code", action="store_true", help="show the code cells too (hidden by default)")
-    parser.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866; the next free one if taken)")
+    parser.add_argument("--port", type=int, default=8866,
+                        help="port on 127.0.0.1 (default 8866; the next free one if taken)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
     parser.add_argument("--font-size", type=int, default=22, metavar="PX",
                         help="body text size in pixels (default 22; the rest scales with it)")

@@ -1,0 +1,43 @@
+"""Lesson 00 (start here): its one exercise, ``"00.pair_norms"``.
+
+The reference is checked against ``math.hypot`` pair by pair; plausible wrong answers
+fail with the diagnosis a learner needs. (That the worked solution passes and the stub
+is reported as not done is tested for every exercise in test_common_exercises.py.)
+"""
+import math
+
+import pytest
+import torch
+
+from ropelab.exercises import check, get_exercise
+
+
+def test_reference_is_the_length_of_every_pair():
+    ex = get_exercise("00.pair_norms")
+    for (x,) in ex.cases():
+        got = ex.reference(x)
+        assert got.shape == (x.shape[0], x.shape[1] // 2) and got.dtype == x.dtype
+        for r in range(x.shape[0]):
+            for i in range(x.shape[1] // 2):
+                expected = math.hypot(x[r, 2 * i].item(), x[r, 2 * i + 1].item())
+                assert got[r, i].item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_other_correct_forms_pass():
+    assert check("00.pair_norms", lambda x: torch.view_as_complex(x.reshape(*x.shape[:-1], -1, 2)).abs()).passed
+    assert check("00.pair_norms", lambda x: torch.hypot(x[..., 0::2], x[..., 1::2])).passed
+
+
+@pytest.mark.parametrize("mistake, fn, words", [
+    ("no square root", lambda x: x[..., 0::2] ** 2 + x[..., 1::2] ** 2, ["wrong values"]),
+    ("pairs (i, i + dim/2), the half layout",
+     lambda x: torch.hypot(*x.chunk(2, dim=-1)), ["wrong values"]),
+    ("length of the whole vector", lambda x: x.norm(dim=-1), ["wrong shape"]),
+    ("the pairs, not their lengths", lambda x: x.view(*x.shape[:-1], -1, 2), ["wrong shape"]),
+])
+def test_wrong_answers_are_diagnosed(mistake, fn, words):
+    result = check("00.pair_norms", fn)
+    assert not result.passed, f"{mistake!r} was accepted"
+    assert result.message.startswith("❌ [00.pair_norms]")
+    for w in words:
+        assert w in result.message, f"{mistake!r}: {w!r} not in {result.message!r}"

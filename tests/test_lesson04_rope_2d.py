@@ -1,0 +1,529 @@
+"""Lesson 04 (RoPE in two dimensions): the scores, the two-token widget and figure, the exercises.
+
+* ``ropelab.lesson04_rope_2d.scores``: expected values come from independent NumPy float64 code
+  written here (explicit rotations, the complex formula), never from the function under test.
+* The widget and its figure, tested without a browser: expected numbers come from plain
+  trigonometry in the test (rotate with cos/sin, dot product). The PNG the widget sends is
+  checked too.
+* The exercises: the solutions pass, other correct forms pass, and plausible wrong answers fail
+  with the right diagnosis; the references are checked against plain trigonometry.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+import ropelab
+from ropelab.common.figures import K_COLOR, Q_COLOR
+from ropelab.exercises import check, get_exercise
+from ropelab.lesson04_rope_2d import (
+    additive_vs_rotary,
+    relative_score,
+    rope2d_figure,
+    rope2d_state,
+    rope2d_widget,
+    rope_score,
+    score_tables,
+)
+from solutions import lesson04_rope_2d as sol
+
+
+def np_theta(dim, base=10000.0):
+    return base ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)
+
+
+def np_rotate(v, m, theta):
+    """Rotate pair i of v by m * theta[i], written out coordinate by coordinate."""
+    v = np.asarray(v, dtype=np.float64)
+    out = np.empty_like(v)
+    for i, t in enumerate(theta):
+        c, s = math.cos(m * t), math.sin(m * t)
+        out[..., 2 * i] = v[..., 2 * i] * c - v[..., 2 * i + 1] * s
+        out[..., 2 * i + 1] = v[..., 2 * i] * s + v[..., 2 * i + 1] * c
+    return out
+
+
+def np_pairs(v):
+    v = np.asarray(v, dtype=np.float64)
+    return v[..., 0::2] + 1j * v[..., 1::2]
+
+
+dims = st.integers(1, 8).map(lambda h: 2 * h)
+positions = st.integers(-3000, 3000)
+
+
+Q = (0.9, -0.4)
+K = (0.2, 1.1)
+
+
+def rot(v, angle):
+    c, s = math.cos(angle), math.sin(angle)
+    return (v[0] * c - v[1] * s, v[0] * s + v[1] * c)
+
+
+def expected_score(m, n, theta_deg, q=Q, k=K):
+    t = math.radians(theta_deg)
+    a, b = rot(q, m * t), rot(k, n * t)
+    return a[0] * b[0] + a[1] * b[1]
+
+
+def readout_score(html: str) -> float:
+    m = re.search(r"score ⟨R\(mθ\)q, R\(nθ\)k⟩ = <b>(-?\d+\.\d+)</b>", html)
+    assert m, html
+    return float(m.group(1))
+
+
+def readout_shifted(html: str) -> list[tuple[int, int, float]]:
+    return [(int(a), int(b), float(v)) for a, b, v in re.findall(r"\((\d+), (\d+)\): (-?\d+\.\d+)", html)]
+
+
+def _hex_rgb(color: str) -> tuple[int, int, int]:
+    color = color.lstrip("#")
+    return tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def _pixel(w, ax_key: str, point: tuple[float, float]) -> tuple[int, int, int]:
+    img = Image.open(io.BytesIO(w.image.value)).convert("RGB")
+    px, py = w._handles[ax_key].transData.transform(point)
+    return img.getpixel((int(round(px)), int(round(img.height - py))))
+
+
+def _close_to(rgb, color: str, tol: int = 45) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip(rgb, _hex_rgb(color)))
+
+
+# ===========================================================================
+# the scores (ropelab.lesson04_rope_2d.scores)
+# ===========================================================================
+
+# ---------------------------------------------------------------------------
+# scores
+# ---------------------------------------------------------------------------
+
+@given(dim=dims, m=positions, n=positions, seed=st.integers(0, 10_000))
+def test_rope_score_is_the_dot_product_of_rotated_vectors(dim, m, n, seed):
+    g = torch.Generator().manual_seed(seed)
+    q, k = torch.randn(3, dim, generator=g, dtype=torch.float64), torch.randn(3, dim, generator=g, dtype=torch.float64)
+    th = np_theta(dim)
+    expected = (np_rotate(q.numpy(), m, th) * np_rotate(k.numpy(), n, th)).sum(-1)
+    got = rope_score(q, k, m, n)
+    assert got.shape == (3,) and got.dtype == torch.float64
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-9)
+
+
+@given(dim=dims, m=positions, n=positions, shift=positions, seed=st.integers(0, 10_000))
+def test_score_depends_on_m_minus_n_only(dim, m, n, shift, seed):
+    g = torch.Generator().manual_seed(seed)
+    q, k = torch.randn(dim, generator=g, dtype=torch.float64), torch.randn(dim, generator=g, dtype=torch.float64)
+    a = rope_score(q, k, m, n)
+    assert rope_score(q, k, m + shift, n + shift).item() == pytest.approx(a.item(), abs=1e-8)
+    assert relative_score(q, k, m - n).item() == pytest.approx(a.item(), abs=1e-8)
+
+
+def test_relative_score_matches_the_complex_formula_and_broadcasts():
+    g = torch.Generator().manual_seed(0)
+    q = torch.randn(4, 1, 16, generator=g, dtype=torch.float64)
+    k = torch.randn(5, 16, generator=g, dtype=torch.float64)
+    r = [-7, 0, 3, 250]
+    got = relative_score(q, k, r)
+    assert got.shape == (4, 5, 4)
+    h = np_pairs(q.numpy()) * np.conj(np_pairs(k.numpy()))                 # (4, 5, 8)
+    expected = np.stack([(h * np.exp(1j * d * np_theta(16))).sum(-1).real for d in r], axis=-1)
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-10)
+    # a number gives no distance axis
+    assert relative_score(q, k, 3).shape == (4, 5)
+    np.testing.assert_allclose(relative_score(q, k, 3).numpy(), expected[..., 2], atol=1e-10)
+
+
+def test_custom_frequencies_give_the_2d_case():
+    q, k = torch.tensor([1.0, 0.5], dtype=torch.float64), torch.tensor([-0.3, 0.8], dtype=torch.float64)
+    theta = 0.37
+    for m, n in [(0, 0), (4, 1), (2, 9)]:
+        a = (m - n) * theta
+        expected = (q[0] * k[0] + q[1] * k[1]) * math.cos(a) + (q[0] * k[1] - q[1] * k[0]) * math.sin(a)
+        freqs = torch.tensor([theta], dtype=torch.float64)
+        assert rope_score(q, k, m, n, freqs=freqs).item() == pytest.approx(expected.item(), abs=1e-12)
+        assert relative_score(q, k, m - n, freqs=freqs).item() == pytest.approx(expected.item(), abs=1e-12)
+
+
+def test_float32_inputs_stay_float32_and_agree_with_apply_rope():
+    g = torch.Generator().manual_seed(3)
+    q, k = torch.randn(2, 32, generator=g), torch.randn(2, 32, generator=g)
+    got = rope_score(q, k, 100, 40)
+    assert got.dtype == torch.float32
+    by_hand = (ropelab.apply_rope(q[:, None], [100]) * ropelab.apply_rope(k[:, None], [40])).sum(-1)[:, 0]
+    torch.testing.assert_close(got, by_hand)
+    torch.testing.assert_close(relative_score(q, k, 60), got, atol=1e-4, rtol=1e-4)
+
+
+# ---------------------------------------------------------------------------
+# additive vs rotary
+# ---------------------------------------------------------------------------
+
+def test_additive_vs_rotary_against_numpy():
+    g = torch.Generator().manual_seed(0)
+    dim = 8
+    x_m, x_n = torch.randn(dim, generator=g, dtype=torch.float64), torch.randn(dim, generator=g, dtype=torch.float64)
+    w_q = torch.randn(dim, dim, generator=g, dtype=torch.float64)
+    w_k = torch.randn(dim, dim, generator=g, dtype=torch.float64)
+    out = additive_vs_rotary(x_m, x_n, w_q, w_k, m=5, n=2, shifts=range(0, 6))
+    th = np_theta(dim)
+    for s in range(6):
+        pe_m = np.stack([np.sin((5 + s) * th), np.cos((5 + s) * th)], -1).reshape(-1)
+        pe_n = np.stack([np.sin((2 + s) * th), np.cos((2 + s) * th)], -1).reshape(-1)
+        add = (w_q.numpy() @ (x_m.numpy() + pe_m)) @ (w_k.numpy() @ (x_n.numpy() + pe_n))
+        rot = np_rotate(w_q.numpy() @ x_m.numpy(), 5 + s, th) @ np_rotate(w_k.numpy() @ x_n.numpy(), 2 + s, th)
+        assert out["additive"][s].item() == pytest.approx(add, abs=1e-6)
+        assert out["rotary"][s].item() == pytest.approx(rot, abs=1e-9)
+    assert out["rotary"].max() - out["rotary"].min() < 1e-9
+    assert out["additive"].max() - out["additive"].min() > 0.1
+
+
+def test_score_tables_rotary_is_toeplitz_and_matches_the_shift_curve():
+    g = torch.Generator().manual_seed(1)
+    dim = 8
+    x_m, x_n = torch.randn(dim, generator=g, dtype=torch.float64), torch.randn(dim, generator=g, dtype=torch.float64)
+    w_q = torch.randn(dim, dim, generator=g, dtype=torch.float64)
+    w_k = torch.randn(dim, dim, generator=g, dtype=torch.float64)
+    t = score_tables(x_m, x_n, w_q, w_k, num_positions=12)
+    assert t["rotary"].shape == t["additive"].shape == (12, 12)
+    for o in range(-11, 12):
+        diag = t["rotary"].diagonal(o)
+        assert (diag - diag[0]).abs().max() < 1e-9
+    curve = additive_vs_rotary(x_m, x_n, w_q, w_k, m=3, n=0, shifts=range(0, 9))
+    torch.testing.assert_close(t["additive"].diagonal(-3), curve["additive"])
+    torch.testing.assert_close(t["rotary"].diagonal(-3), curve["rotary"])
+
+
+# ---------------------------------------------------------------------------
+# validation
+# ---------------------------------------------------------------------------
+
+def test_clear_errors():
+    q = torch.randn(8)
+    with pytest.raises(ValueError, match=r"q.shape\[-1\] \(dim\) must be a positive even integer.*got 7"):
+        rope_score(torch.randn(7), torch.randn(7), 1, 0)
+    with pytest.raises(ValueError, match="same last dimension"):
+        relative_score(q, torch.randn(6), 1)
+    with pytest.raises(ValueError, match="must broadcast"):
+        relative_score(torch.randn(3, 8), torch.randn(4, 8), 1)
+    with pytest.raises(TypeError, match="k must be a torch.Tensor"):
+        rope_score(q, [1.0] * 8, 1, 0)
+    with pytest.raises(ValueError, match=r"freqs must have one frequency per pair, shape \(dim // 2,\) = \(4,\)"):
+        relative_score(q, q, 1, freqs=torch.ones(3))
+    with pytest.raises(ValueError, match="distance must be finite"):
+        relative_score(q, q, float("nan"))
+    with pytest.raises(TypeError, match="m must be a real number"):
+        rope_score(q, q, "3", 0)
+    with pytest.raises(ValueError, match=r"shifts must be >= -min\(m, n\)"):
+        additive_vs_rotary(q, q, torch.eye(8), torch.eye(8), 2, 1, shifts=[-2, 0])
+    with pytest.raises(ValueError, match=r"w_k must have shape \(dim, dim\) = \(8, 8\)"):
+        additive_vs_rotary(q, q, torch.eye(8), torch.eye(6), 2, 1)
+
+
+# ===========================================================================
+# the two-token widget and figure
+# ===========================================================================
+
+# ---------------------------------------------------------------------------
+# the pure state
+# ---------------------------------------------------------------------------
+
+@given(m=st.integers(-50, 50), n=st.integers(-50, 50), theta=st.floats(-360, 360),
+       q=st.tuples(st.floats(-3, 3), st.floats(-3, 3)), k=st.tuples(st.floats(-3, 3), st.floats(-3, 3)))
+def test_state_rotates_and_scores(m, n, theta, q, k):
+    s = rope2d_state(m, n, theta, q, k)
+    t = math.radians(theta)
+    for got, v, pos in ((s["q_rot"], q, m), (s["k_rot"], k, n)):
+        ex = rot(v, pos * t)
+        assert got.real == pytest.approx(ex[0], abs=1e-9) and got.imag == pytest.approx(ex[1], abs=1e-9)
+    assert s["score"] == pytest.approx(expected_score(m, n, theta, q, k), abs=1e-9)
+    # the relative form and the shifted pairs give the same number
+    assert s["g"] == pytest.approx(s["score"], abs=1e-9)
+    for shift, v in s["shifted"].items():
+        assert v == pytest.approx(expected_score(m + shift, n + shift, theta, q, k), abs=1e-9)
+        assert v == pytest.approx(s["score"], abs=1e-9)
+    assert s["distance"] == m - n
+
+
+def test_curve_is_the_score_as_a_function_of_m_minus_n():
+    s = rope2d_state(4, 9, 25.0, Q, K)
+    for r in (-20, -7, 0, 3, 20):
+        i = int(np.argmin(np.abs(s["r_grid"] - r)))
+        assert s["r_grid"][i] == pytest.approx(r)
+        assert s["curve"][i] == pytest.approx(expected_score(r, 0, 25.0), abs=1e-9)
+
+
+def test_state_rejects_bad_input():
+    with pytest.raises(TypeError, match="m must be an integer"):
+        rope2d_state(1.5, 0)
+    with pytest.raises(ValueError, match="q must be a 2-D vector"):
+        rope2d_state(1, 0, 30.0, q=(1.0, 2.0, 3.0))
+    with pytest.raises(ValueError, match="m and n must be in"):
+        rope2d_widget(m=40)
+
+
+# ---------------------------------------------------------------------------
+# the widget
+# ---------------------------------------------------------------------------
+
+def test_moving_m_changes_score_readout_and_image():
+    w = rope2d_widget(m=3, n=1, theta_deg=30.0, q=Q, k=K)
+    assert readout_score(w.readout.value) == pytest.approx(expected_score(3, 1, 30.0), abs=6e-5)
+    before = bytes(w.image.value)
+    w.controls["m"].value = 11
+    assert w.state["m"] == 11 and w.state["distance"] == 10
+    assert w.state["score"] == pytest.approx(expected_score(11, 1, 30.0), abs=1e-9)
+    assert readout_score(w.readout.value) == pytest.approx(expected_score(11, 1, 30.0), abs=6e-5)
+    assert "m − n = 10" in w.readout.value
+    assert bytes(w.image.value) != before
+    assert len(w.redraw_ms) == 1
+
+
+def test_moving_theta_changes_score():
+    w = rope2d_widget(m=5, n=2, theta_deg=30.0, q=Q, k=K)
+    w.controls["theta_deg"].value = 75.0
+    assert w.state["score"] == pytest.approx(expected_score(5, 2, 75.0), abs=1e-9)
+    assert readout_score(w.readout.value) == pytest.approx(expected_score(5, 2, 75.0), abs=6e-5)
+
+
+def test_moving_both_sliders_by_the_same_amount_keeps_the_score():
+    w = rope2d_widget(m=4, n=1, theta_deg=40.0, q=Q, k=K)
+    first = w.state["score"]
+    w.controls["m"].value = 12     # m - n = 11: different score
+    assert w.state["score"] == pytest.approx(expected_score(12, 1, 40.0), abs=1e-9)
+    assert abs(w.state["score"] - first) > 1e-3
+    w.controls["n"].value = 9      # m - n = 3 again, at other absolute positions
+    assert w.state["score"] == pytest.approx(first, abs=1e-12)
+    assert w.state["score"] == pytest.approx(expected_score(12, 9, 40.0), abs=1e-9)
+    assert "unchanged ✓" in w.readout.value
+    # the readout's shifted pairs are real positions with the same score
+    pairs = readout_shifted(w.readout.value)
+    assert len(pairs) >= 2
+    for a, b, v in pairs:
+        assert a - b == 3
+        assert v == pytest.approx(expected_score(a, b, 40.0), abs=6e-5)
+
+
+def test_together_switch_moves_the_partner_slider_in_one_redraw():
+    w = rope2d_widget(m=6, n=2, theta_deg=30.0, q=Q, k=K)
+    score = w.state["score"]
+    w.controls["together"].value = True
+    n_redraws = len(w.redraw_ms)
+    w.controls["m"].value = 10
+    assert (w.controls["m"].value, w.controls["n"].value) == (10, 6)
+    assert len(w.redraw_ms) == n_redraws + 1, "one slider move, one redraw"
+    assert w.state["score"] == pytest.approx(score, abs=1e-12)
+    w.controls["n"].value = 0
+    assert (w.controls["m"].value, w.controls["n"].value) == (4, 0)
+    # at the end of the range both stop together and m - n is kept
+    w.controls["m"].value = 20
+    assert (w.controls["m"].value, w.controls["n"].value) == (20, 16)
+    w.controls["n"].value = 20
+    assert (w.controls["m"].value, w.controls["n"].value) == (20, 16)
+    assert w.state["score"] == pytest.approx(expected_score(20, 16, 30.0), abs=1e-9)
+    # switched off, the sliders are independent again
+    w.controls["together"].value = False
+    w.controls["n"].value = 3
+    assert (w.controls["m"].value, w.controls["n"].value) == (20, 3)
+
+
+def test_frame_shows_the_rotated_vectors_and_the_dot():
+    w = rope2d_widget(m=0, n=0, theta_deg=90.0, q=(1.0, 0.0), k=(0.0, 1.0))
+    w.controls["m"].value = 2       # q turned by 180 degrees: points to (-1, 0)
+    assert _close_to(_pixel(w, "ax", (-0.6, 0.0)), Q_COLOR)
+    assert _close_to(_pixel(w, "ax", (0.0, 0.6)), K_COLOR)   # k at n = 0: (0, 1)
+    w.controls["n"].value = 1       # k turned by 90 degrees: points to (-1, 0) as well... move it on
+    w.controls["n"].value = 3       # k turned by 270 degrees: (1, 0)
+    assert _close_to(_pixel(w, "ax", (0.6, 0.0)), K_COLOR)
+    # the black dot on the right sits at (m - n, score) = (-1, q_rot . k_rot)
+    score = expected_score(2, 3, 90.0, (1.0, 0.0), (0.0, 1.0))
+    assert _close_to(_pixel(w, "ax2", (-1, score)), "#000000", tol=60)
+
+
+def test_each_slider_move_redraws_once():
+    # how fast each redraw is belongs to benchmarks/lab_speed.py (a budget, not a test)
+    w = rope2d_widget(q=Q, k=K)
+    for v in range(0, 21):
+        w.controls["m"].value = v
+    for t in range(0, 180, 12):
+        w.controls["theta_deg"].value = float(t)
+    w.controls["together"].value = True
+    for v in range(0, 12):
+        w.controls["n"].value = v
+    assert len(w.redraw_ms) == 21 + 15 + 1 + 12
+
+
+def test_static_figure_matches_the_widget_state():
+    fig = rope2d_figure(m=3, n=1, theta_deg=30.0, q=Q, k=K)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert any(f"score = {expected_score(3, 1, 30.0):.3f}" in t for t in titles)
+    assert repr(rope2d_widget()) == "rope2d_widget(m=3, n=1, theta_deg=30, together=False)"
+
+
+@pytest.mark.parametrize("theta_deg", [200, 180.5, -5.0])
+def test_a_theta_outside_the_slider_is_refused_not_clamped(theta_deg):
+    with pytest.raises(ValueError, match=rf"theta_deg must be in \[0, 180\] for the slider; got {theta_deg}"):
+        rope2d_widget(theta_deg=theta_deg)
+    assert rope2d_widget(theta_deg=180).controls["theta_deg"].value == 180.0
+
+
+# ===========================================================================
+# the exercises
+# ===========================================================================
+
+# ---------------------------------------------------------------------------
+# the references agree with trigonometry written out by hand
+# ---------------------------------------------------------------------------
+
+def test_rope_2d_reference_is_a_rotation_by_position_times_theta():
+    ex = get_exercise("04.rope_2d")
+    for x, positions, theta in ex.cases():
+        got = ex.reference(x, positions, theta)
+        for j in range(x.shape[0]):
+            a = positions[j].item() * theta
+            c, s = math.cos(a), math.sin(a)
+            x1, x2 = x[j].tolist()
+            assert got[j].tolist() == pytest.approx([x1 * c - x2 * s, x1 * s + x2 * c], abs=1e-5)
+
+
+def test_relative_score_reference_is_the_dot_product_of_rotated_vectors():
+    ex = get_exercise("04.relative_score_2d")
+    for q, k, distance, theta in ex.cases():
+        got = ex.reference(q, k, distance, theta)
+        assert got.dtype == torch.float32 and got.shape == (q.shape[0],)
+        m, n = distance + 7, 7  # any absolute pair with m - n = distance
+        for j in range(q.shape[0]):
+            cm, sm = math.cos(m * theta), math.sin(m * theta)
+            cn, sn = math.cos(n * theta), math.sin(n * theta)
+            q1, q2 = q[j].tolist()
+            k1, k2 = k[j].tolist()
+            dot = (q1 * cm - q2 * sm) * (k1 * cn - k2 * sn) + (q1 * sm + q2 * cm) * (k1 * sn + k2 * cn)
+            assert got[j].item() == pytest.approx(dot, abs=1e-5)
+
+
+def test_cases_exercise_the_sine_term():
+    """A sign error only shows when (m - n) * theta is not a multiple of pi."""
+    for _q, _k, distance, theta in get_exercise("04.relative_score_2d").cases():
+        assert abs(math.sin(distance * theta)) > 1e-3
+
+
+# ---------------------------------------------------------------------------
+# other correct forms pass
+# ---------------------------------------------------------------------------
+
+def _rope_2d_complex(x, positions, theta):
+    z = torch.view_as_complex(x.contiguous())
+    turn = torch.polar(torch.ones(x.shape[0]), positions.float() * theta)
+    return torch.view_as_real(z * turn)
+
+
+def _rope_2d_matrix(x, positions, theta):
+    a = positions.double() * theta
+    R = torch.stack((torch.stack((a.cos(), -a.sin()), -1), torch.stack((a.sin(), a.cos()), -1)), -2)
+    return (R @ x.double().unsqueeze(-1)).squeeze(-1).float()
+
+
+def _score_by_rotating(q, k, distance, theta):
+    qr = _rope_2d_matrix(q, torch.full((q.shape[0],), distance), theta)
+    return (qr * k).sum(-1)
+
+
+@pytest.mark.parametrize("exercise_id, fn", [
+    ("04.rope_2d", _rope_2d_complex),
+    ("04.rope_2d", _rope_2d_matrix),
+    ("04.relative_score_2d", _score_by_rotating),
+])
+def test_other_correct_forms_pass(exercise_id, fn):
+    result = check(exercise_id, fn)
+    assert result.passed, result.message
+
+
+# ---------------------------------------------------------------------------
+# plausible wrong answers fail with the right diagnosis
+# ---------------------------------------------------------------------------
+
+def _clockwise(x, positions, theta):
+    return sol.rope_2d(x, positions, -theta)
+
+
+def _forgot_position(x, positions, theta):
+    return sol.rope_2d(x, torch.ones_like(positions), theta)
+
+
+def _stacked_on_dim0(x, positions, theta):
+    return sol.rope_2d(x, positions, theta).T
+
+
+def _in_place(x, positions, theta):
+    out = sol.rope_2d(x, positions, theta)
+    x.copy_(out)
+    return x
+
+
+def _degrees(x, positions, theta):
+    return sol.rope_2d(x, positions, math.degrees(theta))
+
+
+def _loops_over_python_floats(x, positions, theta):
+    return [sol.rope_2d(x, positions, theta)[j].tolist() for j in range(x.shape[0])]
+
+
+def _conj_on_q(q, k, distance, theta):
+    return sol.relative_score_2d(k, q, distance, theta)          # Re[k conj(q) e^{i r theta}]: sign of r flipped
+
+
+def _abs_not_real(q, k, distance, theta):
+    qc, kc = torch.view_as_complex(q.contiguous()), torch.view_as_complex(k.contiguous())
+    return (qc * kc.conj() * complex(math.cos(distance * theta), math.sin(distance * theta))).abs()
+
+
+def _kept_complex(q, k, distance, theta):
+    qc, kc = torch.view_as_complex(q.contiguous()), torch.view_as_complex(k.contiguous())
+    return qc * kc.conj() * complex(math.cos(distance * theta), math.sin(distance * theta))
+
+
+def _keepdim(q, k, distance, theta):
+    return sol.relative_score_2d(q, k, distance, theta)[:, None]
+
+
+def _no_position(q, k, distance, theta):
+    return (q * k).sum(-1)
+
+
+WRONG = [
+    ("04.rope_2d", _clockwise, "wrong values"),
+    ("04.rope_2d", _forgot_position, "wrong values"),
+    ("04.rope_2d", _degrees, "wrong values"),
+    ("04.rope_2d", _stacked_on_dim0, "wrong shape"),
+    ("04.rope_2d", _in_place, "changed its input in place"),
+    ("04.rope_2d", _loops_over_python_floats, "should be a torch.Tensor"),
+    ("04.relative_score_2d", _conj_on_q, "wrong values"),
+    ("04.relative_score_2d", _abs_not_real, "wrong values"),
+    ("04.relative_score_2d", _kept_complex, "wrong dtype"),
+    ("04.relative_score_2d", _keepdim, "wrong shape"),
+    ("04.relative_score_2d", _no_position, "wrong values"),
+]
+
+
+@pytest.mark.parametrize("exercise_id, fn, diagnosis", WRONG, ids=[f"{e}-{f.__name__}" for e, f, _ in WRONG])
+def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis):
+    result = check(exercise_id, fn)
+    assert not result.passed
+    assert diagnosis in result.message, result.message
+
+
+def test_a_crash_is_reported_as_raised():
+    def crashes(x, positions, theta):
+        return torch.stack((x[:, 0] * torch.cos(positions * theta), x[:, 1]), dim=2)  # dim 2 does not exist
+
+    result = check("04.rope_2d", crashes)
+    assert not result.passed and "raised IndexError" in result.message
