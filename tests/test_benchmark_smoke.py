@@ -84,6 +84,8 @@ INNER_TEST = '''
 import json, os, pathlib, time
 import psutil
 
+pytestmark = pytest.mark.slow  # runs scripts or notebooks in subprocesses; not in ./lab test --quick
+
 def test_look_at_the_spinners():
     here = pathlib.Path(__file__).parent
     spinners = [p.info["cmdline"] for p in psutil.process_iter(["cmdline"])

@@ -11,6 +11,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs scripts or notebooks in subprocesses; not in ./lab test --quick
+
 ROW = re.compile(r"^(?P<name>\w+)\s+(?P<moves>\d+)\s+(?P<median>\d+\.\d)\s+(?P<p90>\d+\.\d)(?P<flag>  over budget)?$")
 
 

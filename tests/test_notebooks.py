@@ -10,10 +10,10 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -114,6 +114,7 @@ def test_problems_are_detected_for_addresses_and_widget_state():
     assert any("widget state" in p for p in problems) and any("memory address" in p for p in problems)
 
 
+@pytest.mark.slow
 def test_pytest_runs_notebooks_in_strict_mode():
     addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
     assert "--nbval" in addopts.split() and "--nbval-lax" not in addopts
@@ -142,6 +143,7 @@ def _tiny_notebook(stored_text: str) -> dict:
     return nb
 
 
+@pytest.mark.slow
 def test_strict_nbval_fails_when_a_stored_output_is_wrong(tmp_path):
     """Guard against a silently lax setup: with the options pytest uses here, a stored output
     that differs from what the code prints must fail, and the true one must pass."""
@@ -230,6 +232,7 @@ def _execute(nb, path: Path):
     return nb
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS
                                   if any(_marked_raises(c) for c in json.loads(p.read_text())["cells"])],
                          ids=lambda p: p.stem)
@@ -254,6 +257,7 @@ def _nbexec():
     return module
 
 
+@pytest.mark.slow
 def test_regen_runs_past_a_deliberate_error_and_keeps_the_tag(tmp_path):
     """`./lab regen` (tools/nbexec.py) executes through a deliberate error, and what it saves
     still carries the tag, so that Run All keeps working after a regen."""

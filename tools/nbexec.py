@@ -52,12 +52,6 @@ def execute(path: Path, timeout: int = 300) -> float:
     client.execute()
     elapsed = time.perf_counter() - t0
     clean(nb)
-    for cell in nb.cells:  # the comment alone tells nbval; both would make it warn
-        tags = cell.metadata.get("tags", [])
-        if "NBVAL_RAISES_EXCEPTION" in cell.source and "raises-exception" in tags:
-            tags.remove("raises-exception")
-            if not tags:
-                del cell.metadata["tags"]
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return elapsed

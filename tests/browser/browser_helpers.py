@@ -311,7 +311,7 @@ def screenshot(pg, name: str, locator=None) -> Path:
 
 
 # --------------------------------------------------------------------------- widgets on a page
-# An ropelab widget (ropelab.widgets._core.InteractiveFigure) is a VBox holding
+# An ropelab widget (ropelab.common.widgets.InteractiveFigure) is a VBox holding
 # [a box of controls, the figure as <img class="widget-image">, the HTML readout].
 #
 # Waiting: nothing here sleeps for a fixed time. A check waits (Playwright's

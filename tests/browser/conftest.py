@@ -9,9 +9,7 @@ from __future__ import annotations
 import contextlib
 
 import pytest
-
-from browser_helpers import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, STEP_TIMEOUT_MS, PageWatch, is_local,
-                             require_browser)
+from browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, STEP_TIMEOUT_MS, PageWatch, is_local, require_browser
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,9 @@ import re
 import subprocess
 import sys
 
+import browser_helpers
 import pytest
 from _pytest.outcomes import Failed, Skipped
-
-import browser_helpers
 
 
 @pytest.fixture

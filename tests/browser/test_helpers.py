@@ -9,18 +9,27 @@ value, never an earlier one.
 from __future__ import annotations
 
 import pytest
-
-from browser_helpers import (figure_widgets, slider_at_end, slider_value, snapshot, wait_for_redraw, wait_for_slider,
-                             watch_redraws)
+from browser_helpers import (
+    figure_widgets,
+    slider_at_end,
+    slider_value,
+    snapshot,
+    wait_for_redraw,
+    wait_for_slider,
+    watch_redraws,
+)
 from widget_checks import ROTATION_THETA
 
 pytestmark = pytest.mark.browser
 
 # three 1x1 PNGs of different colours: the "figures"
 PNG = {
-    "a": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC",
-    "b": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgaGAAAAEEAIFw9selAAAAAElFTkSuQmCC",
-    "c": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYPgPAAEDAQAIicLsAAAAAElFTkSuQmCC",
+    "a": ("data:image/png;base64,"
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"),
+    "b": ("data:image/png;base64,"
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgaGAAAAEEAIFw9selAAAAAElFTkSuQmCC"),
+    "c": ("data:image/png;base64,"
+          "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYPgPAAEDAQAIicLsAAAAAElFTkSuQmCC"),
 }
 
 PAGE = """

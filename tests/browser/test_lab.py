@@ -22,9 +22,18 @@ import shutil
 
 import nbformat
 import pytest
-
-from browser_helpers import (NOTEBOOKS, STEP_TIMEOUT_MS, assert_page_clean, figure_widgets, free_port, lab_command,
-                             record_kernel_memory, running_server, screenshot, write_lab_settings)
+from browser_helpers import (
+    NOTEBOOKS,
+    STEP_TIMEOUT_MS,
+    assert_page_clean,
+    figure_widgets,
+    free_port,
+    lab_command,
+    record_kernel_memory,
+    running_server,
+    screenshot,
+    write_lab_settings,
+)
 from widget_checks import TARGETS, WIDGET_VIEW, check_all_widgets
 
 try:

@@ -19,10 +19,22 @@ import urllib.request
 
 import psutil
 import pytest
-
-from browser_helpers import (NOTEBOOKS, ROOT, STEP_TIMEOUT_MS, assert_page_clean, figure_widgets, free_port,
-                             present_command, press_slider, record_kernel_memory, running_server, screenshot,
-                             snapshot, wait_for_redraw, watch_redraws)
+from browser_helpers import (
+    NOTEBOOKS,
+    ROOT,
+    STEP_TIMEOUT_MS,
+    assert_page_clean,
+    figure_widgets,
+    free_port,
+    present_command,
+    press_slider,
+    record_kernel_memory,
+    running_server,
+    screenshot,
+    snapshot,
+    wait_for_redraw,
+    watch_redraws,
+)
 from widget_checks import TARGETS, check_all_widgets, stored_widget_outputs, widget_notebooks
 
 READY = "voila/static/voila.js"  # a static file: answers without running the notebook

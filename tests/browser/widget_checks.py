@@ -10,9 +10,21 @@ from __future__ import annotations
 import cmath
 import math
 
-from browser_helpers import (control, drag_slider, figure_widget_with, figure_widgets, numbers, press_slider,
-                             screenshot, slider_at_end, slider_value, snapshot, wait_for_redraw, wait_for_slider,
-                             watch_redraws)
+from browser_helpers import (
+    control,
+    drag_slider,
+    figure_widget_with,
+    figure_widgets,
+    numbers,
+    press_slider,
+    screenshot,
+    slider_at_end,
+    slider_value,
+    snapshot,
+    wait_for_redraw,
+    wait_for_slider,
+    watch_redraws,
+)
 
 # What the readouts print, as (regex capturing a number, label of the slider it must equal, tolerance):
 # wait_for_redraw waits until the readout shows the values the sliders hold now.
@@ -104,7 +116,7 @@ def _score(q: complex, k: complex, m: int, n: int, theta_deg: float) -> float:
 def check_rope2d(pg, tag: str) -> None:
     """rope2d_widget: move m with the keyboard (the score changes), then tick "move m and n
     together" and drag m (n follows, the score stays, the picture still turns)."""
-    from ropelab.plots.rope2d import DEFAULT_K, DEFAULT_Q  # the widget's inputs, not its outputs
+    from ropelab.lesson04_rope_2d.widget import DEFAULT_K, DEFAULT_Q  # the widget's inputs, not its outputs
 
     q, k = complex(*DEFAULT_Q), complex(*DEFAULT_K)
     box = figure_widget_with(pg, "query position m")
