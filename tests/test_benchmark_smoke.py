@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs scripts and ./lab in subprocesses; not in ./lab test --quick
+
 TINY = ["--shape", "1", "2", "16", "8", "--seqs", "8", "16", "--rounds", "2", "--table-rounds", "1",
         "--device", "cpu"]
 
@@ -84,7 +86,6 @@ INNER_TEST = '''
 import json, os, pathlib, time
 import psutil
 
-pytestmark = pytest.mark.slow  # runs scripts or notebooks in subprocesses; not in ./lab test --quick
 
 def test_look_at_the_spinners():
     here = pathlib.Path(__file__).parent
