@@ -24,5 +24,5 @@ register(Exercise(
     title="length of every pair (2i, 2i+1)",
     reference=_pair_norms,
     make_inputs=_inputs,
-    hint="x[..., 0::2] takes the even coordinates and x[..., 1::2] the odd ones",
+    hints="x[..., 0::2] takes the even coordinates and x[..., 1::2] the odd ones",
 ))

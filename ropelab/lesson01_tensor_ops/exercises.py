@@ -34,7 +34,7 @@ register(Exercise(
     title="merge the attention heads back (fix the broken view)",
     reference=_merge_heads,
     make_inputs=_merge_heads_inputs,
-    hint="after transpose(1, 2) the memory is no longer in (B, S, H, D) order, so .view refuses; "
+    hints="after transpose(1, 2) the memory is no longer in (B, S, H, D) order, so .view refuses; "
          "section 1 shows two ways out",
 ))
 
@@ -57,7 +57,7 @@ register(Exercise(
     title="causal mask by broadcasting",
     reference=_causal_mask,
     make_inputs=_causal_mask_inputs,
-    hint="compare a column of query positions (seq_len, 1) with a row of key positions (1, seq_len)",
+    hints="compare a column of query positions (seq_len, 1) with a row of key positions (1, seq_len)",
 ))
 
 
@@ -87,7 +87,7 @@ register(Exercise(
     make_inputs=_normalize_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="statistics of shape (1, C, 1, 1) broadcast against x (keepdim=True); "
+    hints="statistics of shape (1, C, 1, 1) broadcast against x (keepdim=True); "
          "mind the `unbiased` flag of var",
 ))
 
@@ -115,7 +115,7 @@ register(Exercise(
     reference=_attention_scores,
     make_inputs=_attention_inputs,
     atol=1e-4,
-    hint="a letter that appears in both inputs but not in the output is summed over",
+    hints="a letter that appears in both inputs but not in the output is summed over",
 ))
 
 
@@ -143,7 +143,7 @@ register(Exercise(
     title="position-by-frequency table (outer product)",
     reference=_position_table,
     make_inputs=_position_table_inputs,
-    hint="every t[m] times every inv_freq[i], nothing summed: an outer product",
+    hints="every t[m] times every inv_freq[i], nothing summed: an outer product",
 ))
 
 
@@ -169,7 +169,7 @@ register(Exercise(
     title="pick one entry per row with gather",
     reference=_pick_per_row,
     make_inputs=_pick_inputs,
-    hint="gather needs an index with as many dimensions as x, and returns the index's shape",
+    hints="gather needs an index with as many dimensions as x, and returns the index's shape",
 ))
 
 
@@ -200,7 +200,7 @@ register(Exercise(
     title="write values into chosen columns with scatter_",
     reference=_scatter_rows,
     make_inputs=_scatter_inputs,
-    hint="scatter_ writes into an existing tensor: start from zeros of the output's shape",
+    hints="scatter_ writes into an existing tensor: start from zeros of the output's shape",
 ))
 
 
@@ -231,5 +231,5 @@ register(Exercise(
     title="look up each token's cos row: cos[position_ids]",
     reference=_select_positions,
     make_inputs=_select_inputs,
-    hint="indexing with an integer tensor of shape (B, S) gives (B, S, D); the heads go at dimension 1",
+    hints="indexing with an integer tensor of shape (B, S) gives (B, S, D); the heads go at dimension 1",
 ))

@@ -24,7 +24,7 @@ register(Exercise(
     title="the sinusoidal position encoding",
     reference=sinusoidal_pe,
     make_inputs=_pe_inputs,
-    hint="build pos (num_positions, 1) and freqs (1, dim // 2), multiply (broadcasting), then put sin in the "
+    hints="build pos (num_positions, 1) and freqs (1, dim // 2), multiply (broadcasting), then put sin in the "
          "even columns pe[:, 0::2] and cos in the odd columns pe[:, 1::2]",
 ))
 
@@ -34,6 +34,6 @@ register(Exercise(
     reference=wavelengths,
     make_inputs=_dim_inputs,
     check_dtype=False,   # float32 or float64 both fine; the values are compared with rtol 1e-5
-    hint="sin(pos * theta) repeats when pos * theta grows by 2*pi, so T = 2*pi / theta with "
+    hints="sin(pos * theta) repeats when pos * theta grows by 2*pi, so T = 2*pi / theta with "
          "theta_i = 10000^(-2i/dim); torch.arange(0, dim, 2) gives the 2i",
 ))

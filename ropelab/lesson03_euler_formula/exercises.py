@@ -62,7 +62,7 @@ register(Exercise(
     title="rotate 2-D points with complex numbers",
     reference=_rotate_points,
     make_inputs=_points_and_angles,
-    hint="torch.view_as_complex(points) is (N,) complex; multiply by torch.polar(torch.ones_like(theta), theta), "
+    hints="torch.view_as_complex(points) is (N,) complex; multiply by torch.polar(torch.ones_like(theta), theta), "
          "then torch.view_as_real turns it back into (N, 2)",
 ))
 
@@ -71,7 +71,7 @@ register(Exercise(
     title="the 2x2 matrix that multiplies like a complex number",
     reference=_complex_to_matrix,
     make_inputs=_unit_complex,
-    hint="(a + ib)(x + iy) = (a x - b y) + i (b x + a y): read the rows off that product",
+    hints="(a + ib)(x + iy) = (a x - b y) + i (b x + a y): read the rows off that product",
 ))
 
 register(Exercise(
@@ -79,5 +79,5 @@ register(Exercise(
     title="read the complex number off a rotation matrix",
     reference=_matrix_to_complex,
     make_inputs=_rotation_matrices,
-    hint="the first column of the matrix is where (1, 0) goes, i.e. w * 1 = a + ib; torch.complex(real, imag)",
+    hints="the first column of the matrix is where (1, 0) goes, i.e. w * 1 = a + ib; torch.complex(real, imag)",
 ))

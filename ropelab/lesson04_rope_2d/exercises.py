@@ -49,7 +49,7 @@ register(Exercise(
     make_inputs=_rope_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="the angle of token j is positions[j] * theta; new first coordinate x1 cos - x2 sin, "
+    hints="the angle of token j is positions[j] * theta; new first coordinate x1 cos - x2 sin, "
          "second x1 sin + x2 cos (torch.stack([...], dim=-1) puts them side by side)",
 ))
 
@@ -60,6 +60,6 @@ register(Exercise(
     make_inputs=_score_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="torch.view_as_complex(q) gives (N,) complex numbers; k.conj(), torch.polar(torch.ones(()), angle), "
+    hints="torch.view_as_complex(q) gives (N,) complex numbers; k.conj(), torch.polar(torch.ones(()), angle), "
          "and .real at the end",
 ))

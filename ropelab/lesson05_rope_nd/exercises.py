@@ -52,7 +52,7 @@ register(Exercise(
     make_inputs=_rope_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="cos and sin of the angle table are (seq, dim // 2): repeat_interleave(2, dim=-1) makes them "
+    hints="cos and sin of the angle table are (seq, dim // 2): repeat_interleave(2, dim=-1) makes them "
          "(seq, dim); rotate maps each pair (x1, x2) to (-x2, x1): "
          "torch.stack((-x[..., 1::2], x[..., 0::2]), -1).flatten(-2)",
 ))
@@ -64,7 +64,7 @@ register(Exercise(
     make_inputs=_matrix_inputs,
     atol=1e-5,
     rtol=1e-5,
-    hint="start from torch.zeros(dim, dim); ropelab.angles([position], dim)[0] gives the dim // 2 angles; "
+    hints="start from torch.zeros(dim, dim); ropelab.angles([position], dim)[0] gives the dim // 2 angles; "
          "fill R[2i, 2i], R[2i, 2i+1], R[2i+1, 2i], R[2i+1, 2i+1]",
 ))
 
@@ -75,5 +75,5 @@ register(Exercise(
     make_inputs=_pair_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="R_m^T = R_{-m} and R_{-m} R_n = R_{n-m}; the relative rotation goes on the key side",
+    hints="R_m^T = R_{-m} and R_{-m} R_n = R_{n-m}; the relative rotation goes on the key side",
 ))

@@ -22,7 +22,7 @@ def _complex(gen: torch.Generator, *shape: int) -> torch.Tensor:
     "06.reshape_for_broadcast", llama.reshape_for_broadcast,
     title="view the rotary table so it broadcasts over batch and heads",
     view_of=0,  # a view of freqs_cis (same memory), not a copy
-    hint="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
+    hints="keep the sizes of x's dim 1 (sequence) and its last dim, put 1 everywhere else: "
          "freqs_cis.view(1, S, 1, D // 2)",
 )
 def _reshape_inputs(gen: torch.Generator) -> tuple:
@@ -38,7 +38,7 @@ def _reshape_inputs(gen: torch.Generator) -> tuple:
 @exercise(
     "06.apply_rotary_emb", llama.apply_rotary_emb,
     title="rotate queries and keys the Meta way (complex multiply)",
-    hint="xq.float().reshape(*xq.shape[:-1], -1, 2) -> torch.view_as_complex -> multiply by "
+    hints="xq.float().reshape(*xq.shape[:-1], -1, 2) -> torch.view_as_complex -> multiply by "
          "freqs_cis.view(1, S, 1, D // 2) -> torch.view_as_real -> .flatten(3) -> .type_as(xq)",
 )
 def _apply_inputs(gen: torch.Generator) -> tuple:
@@ -54,7 +54,7 @@ def _apply_inputs(gen: torch.Generator) -> tuple:
 @exercise(
     "06.causal_mask", llama.causal_mask,
     title="the causal mask with a KV cache",
-    hint="torch.full((seqlen, seqlen), float('-inf')).triu(1) for the new tokens, with "
+    hints="torch.full((seqlen, seqlen), float('-inf')).triu(1) for the new tokens, with "
          "torch.zeros(seqlen, start_pos) in front of it (torch.hstack)",
 )
 def _mask_inputs(gen: torch.Generator) -> tuple:

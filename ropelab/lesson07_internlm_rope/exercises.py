@@ -17,7 +17,7 @@ __all__: list[str] = []
 @exercise(
     "07.rotate_half", internlm.rotate_half,
     title="rotate_half: the quarter turn of the half layout",
-    hint="x1 = x[..., : x.shape[-1] // 2]; x2 = x[..., x.shape[-1] // 2 :]; "
+    hints="x1 = x[..., : x.shape[-1] // 2]; x2 = x[..., x.shape[-1] // 2 :]; "
          "torch.cat((-x2, x1), dim=-1)",
 )
 def _rotate_inputs(gen: torch.Generator) -> tuple:
@@ -29,7 +29,7 @@ def _rotate_inputs(gen: torch.Generator) -> tuple:
 @exercise(
     "07.apply_rotary_pos_emb", internlm.apply_rotary_pos_emb,
     title="apply_rotary_pos_emb: look up the positions, then rotate",
-    hint="cos = cos.squeeze(1).squeeze(0) gives (N, D); cos[position_ids] gives (B, S, D); "
+    hints="cos = cos.squeeze(1).squeeze(0) gives (N, D); cos[position_ids] gives (B, S, D); "
          ".unsqueeze(1) gives (B, 1, S, D); then q * cos + rotate_half(q) * sin",
 )
 def _apply_inputs(gen: torch.Generator) -> tuple:
@@ -47,7 +47,7 @@ def _apply_inputs(gen: torch.Generator) -> tuple:
 @exercise(
     "07.permute_for_rotate_half", internlm.permute_for_rotate_half,
     title="convert W_q / W_k from the interleaved to the half layout",
-    hint="view w as (n_heads, D/2, 2, d_in), swap the two middle axes, reshape back; or index each "
+    hints="view w as (n_heads, D/2, 2, d_in), swap the two middle axes, reshape back; or index each "
          "head's rows with ropelab.interleaved_to_half_index(D)",
 )
 def _permute_inputs(gen: torch.Generator) -> tuple:

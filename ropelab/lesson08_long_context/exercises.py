@@ -49,7 +49,7 @@ register(Exercise(
     make_inputs=_interp_inputs,
     atol=1e-3,
     rtol=1e-5,
-    hint="ropelab.angles(positions, dim, base) gives m * theta_i; interpolation squeezes the positions "
+    hints="ropelab.angles(positions, dim, base) gives m * theta_i; interpolation squeezes the positions "
          "(true division, not //) into the trained range",
 ))
 
@@ -60,7 +60,7 @@ register(Exercise(
     make_inputs=_ntk_inputs,
     atol=0.0,
     rtol=1e-5,
-    hint="compute the new base as a Python float, then ropelab.inv_freq(dim, new_base)",
+    hints="compute the new base as a Python float, then ropelab.inv_freq(dim, new_base)",
 ))
 
 register(Exercise(
@@ -71,6 +71,6 @@ register(Exercise(
     # bf16 keeps ~3 decimal digits of cos/sin; float32 vs float64 angles differ by < 0.005 rad at 65535
     atol=1e-2,
     rtol=0.0,
-    hint="ropelab.angles(...) is float32 whatever you do next; call .to(torch.bfloat16) on cos and sin, "
+    hints="ropelab.angles(...) is float32 whatever you do next; call .to(torch.bfloat16) on cos and sin, "
          "never on the positions or the angles",
 ))

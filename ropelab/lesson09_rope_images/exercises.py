@@ -41,7 +41,7 @@ register(Exercise(
     make_inputs=_angle_inputs,
     atol=1e-4,
     rtol=1e-5,
-    hint="f = ropelab.inv_freq(dim // 2, base) gives base ** (-4j / dim); torch.outer for each axis, then "
+    hints="f = ropelab.inv_freq(dim // 2, base) gives base ** (-4j / dim); torch.outer for each axis, then "
          "torch.cat([...], dim=-1)",
 ))
 
@@ -52,7 +52,7 @@ register(Exercise(
     make_inputs=_map_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="rotate q and k with ropelab.vision.axial_rope(x, ropelab.vision.patch_grid(rows, cols), base), "
+    hints="rotate q and k with ropelab.vision.axial_rope(x, ropelab.vision.patch_grid(rows, cols), base), "
          "then k_rot @ q_rot[index] and reshape to (rows, cols)",
 ))
 
