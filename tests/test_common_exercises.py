@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ropelab.common.exercises import compare_tensors
-from ropelab.common.exercises import Prediction, reset_hints
+from ropelab.common.exercises import Prediction, compare_tensors, reset_hints
 from ropelab.exercises import Exercise, check, get_exercise, list_exercises, register
 
 
