@@ -443,6 +443,6 @@ def sinusoidal_pe(num_positions: int, dim: int, base: float = DEFAULT_BASE) -> t
 def wavelengths(dim: int, base: float = DEFAULT_BASE) -> torch.Tensor:
     """Wavelength (period in positions) of each pair: ``T_i = 2*pi / theta_i``, float64 ``(dim // 2,)``.
 
-    ``T_0 = 2*pi`` for the fastest pair, growing geometrically to almost ``2*pi*base``.
+    ``T_0 = 2*pi`` for the fastest pair, growing geometrically to ``2*pi*base**(1 - 2/dim)`` for the slowest.
     """
     return 2 * math.pi / inv_freq(dim, base).double()

@@ -21,3 +21,10 @@ def complex_to_matrix(w: torch.Tensor) -> torch.Tensor:
 def matrix_to_complex(m: torch.Tensor) -> torch.Tensor:
     # the first column is the image of (1, 0): w * 1 = a + ib
     return torch.complex(m[:, 0, 0], m[:, 1, 0])
+
+
+# prediction 03.turned_length: |z e^{i theta}| = |z| |e^{i theta}| = |3 + 4i| = 5
+turned_length = 5
+
+# prediction 03.transposed_view: after .t() the last dimension has stride 5, not 1
+transposed_view = "raises an error"

@@ -18,3 +18,10 @@ def relative_score_2d(q, k, distance, theta):
     kc = torch.view_as_complex(k.contiguous())
     turn = complex(math.cos(distance * theta), math.sin(distance * theta))
     return (qc * kc.conj() * turn).real
+
+
+# prediction 04.moved_together: both arrows turn by the same angle, m - n = 2 stays, so the score stays
+moved_together = 1.078
+
+# prediction 04.score_period: r * 30 degrees is a whole turn first at r = 360 / 30
+score_period = 12

@@ -27,3 +27,10 @@ def relative_property(q, k, m, n):
     lhs = (ropelab.rotation_matrix(m, dim) @ q) @ (ropelab.rotation_matrix(n, dim) @ k)
     rhs = q @ ropelab.rotation_matrix(n - m, dim) @ k
     return lhs, rhs
+
+
+# prediction 05.nonzero_entries: 64 blocks of 2 x 2 on the diagonal, zeros elsewhere
+nonzero_entries = 256
+
+# prediction 05.random_qk_decay: a rotated Gaussian vector is as random as before
+random_qk_decay = "stays about the same"

@@ -21,3 +21,8 @@ def apply_rotary_emb(xq, xk, freqs_cis):
 def causal_mask(seqlen, start_pos):
     mask = torch.full((seqlen, seqlen), float("-inf")).triu(1)   # new tokens among themselves
     return torch.hstack([torch.zeros(seqlen, start_pos), mask])   # every cached position is visible
+
+
+# predictions
+shifted_block = 0.0      # every score depends on m - n only; shifting all tokens by 100 keeps them
+cache_holds = "rotated"  # keys are rotated once, by their own position, when written to the cache

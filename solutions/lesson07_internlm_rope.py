@@ -22,3 +22,7 @@ def permute_for_rotate_half(w, n_heads):
     rows, d_in = w.shape
     # (n_heads, D/2, 2, d_in): axis 1 = pair i, axis 2 = first/second member; swap them
     return w.view(n_heads, rows // n_heads // 2, 2, d_in).transpose(1, 2).reshape(rows, d_in)
+
+
+# predictions
+mixed_top1 = "changed for some queries"   # query 0 sees only key 0 (causal); others move with the scores

@@ -18,3 +18,8 @@ def ntk_inv_freq(dim, base, factor):
 def safe_cos_sin(positions, dim, base):
     ang = ropelab.angles(positions, dim, base)          # float32, (seq, dim // 2)
     return torch.cos(ang).to(torch.bfloat16), torch.sin(ang).to(torch.bfloat16)
+
+
+# predictions
+ntk_exponent = 128 / 126        # d / (d - 2) at d = 128, about 1.0159
+bf16_first_collision = 257      # 8 significant bits: integers are exact up to 256; 257 rounds to 256

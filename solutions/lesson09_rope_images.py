@@ -17,3 +17,7 @@ def score_map(q, k, rows, cols, index, base):
     q_rot = axial_rope(q, grid, base)
     k_rot = axial_rope(k, grid, base)
     return (k_rot @ q_rot[index]).reshape(rows, cols)
+
+
+# predictions
+peak_moves = "generally somewhere else"   # with q != k the pairs' phases differ: the peak sits at an offset

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ropelab.common.exercises import compare_tensors
+from ropelab.common.exercises import Prediction, compare_tensors, reset_hints
 from ropelab.exercises import Exercise, check, get_exercise, list_exercises, register
 
 
@@ -23,7 +23,7 @@ def _ref(x):
 
 
 EX = register(Exercise(id="test.row_sums", title="row sums", reference=_ref, make_inputs=_make,
-                       hint="sum over the last dimension"))
+                       hints="sum over the last dimension"))
 
 
 def _two(x):
@@ -100,7 +100,7 @@ def test_compare_tensors_accepts_close_values_and_booleans():
 
 
 ANY_DTYPE = register(Exercise(id="test.row_sums_any_dtype", title="row sums, any float dtype", reference=_ref,
-                              make_inputs=_make, check_dtype=False, hint="sum over the last dimension"))
+                              make_inputs=_make, check_dtype=False, hints="sum over the last dimension"))
 
 
 @pytest.mark.parametrize("exercise_id", ["test.row_sums", "test.row_sums_any_dtype"])
@@ -225,8 +225,98 @@ def test_every_stub_is_reported_as_not_done_with_a_hint(exercise_id):
     def stub(*args):
         raise NotImplementedError
 
+    if isinstance(get_exercise(exercise_id), Prediction):
+        res = check(exercise_id, ...)   # the notebook's stub: `prediction = ...`
+        assert not res.passed and "not done yet" in res.message and "prediction" in res.message
+        return
     res = check(exercise_id, stub)
-    assert not res.passed and "not done yet" in res.message and "hint:" in res.message
+    assert not res.passed and "not done yet" in res.message and "hint" in res.message
+
+
+STAGED = register(Exercise(id="test.staged", title="row sums", reference=_ref, make_inputs=_make,
+                           hints=("what does one row add up to?", "reduce one dimension",
+                                  "x.sum(dim=...) with the right dim")))
+
+
+def test_hints_come_in_stages_and_the_last_one_stays():
+    reset_hints()
+
+    def wrong(x):
+        return x.sum(dim=-1) + 1
+
+    first, second, third, fourth = (check("test.staged", wrong).message for _ in range(4))
+    assert "hint 1 of 3: what does one row add up to?" in first and "more concrete" in first
+    assert "hint 2 of 3: reduce one dimension" in second and "reduce" not in first
+    assert "hint 3 of 3: x.sum(dim=...)" in third and "more concrete" not in third
+    assert "hint 3 of 3" in fourth
+    reset_hints("test.staged")
+    assert "hint 1 of 3" in check("test.staged", wrong).message
+
+
+def test_a_stub_gets_the_first_hint_and_does_not_count_as_a_try():
+    reset_hints()
+
+    def stub(x):
+        raise NotImplementedError
+
+    for _ in range(3):
+        assert "hint 1 of 3" in check("test.staged", stub).message
+
+
+def test_no_hint_of_a_notebook_exercise_prints_a_line_of_its_solution(root):
+    """Hints nudge; they never print the solution: no statement of a worked solution (beyond a
+    trivial one) appears in any stage of its hints, spaces ignored."""
+    import ast
+    import textwrap
+
+    leaks = []
+    for exercise_id in _notebook_exercises():
+        ex = get_exercise(exercise_id)
+        if isinstance(ex, Prediction):
+            continue
+        number, name = exercise_id.split(".", 1)
+        fn = getattr(_solutions(number), name)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Return, ast.Assign, ast.AugAssign)) and node.value is not None:
+                code = ast.unparse(node.value).replace(" ", "")
+                if len(code) >= 20 and any(code in h.replace(" ", "") for h in ex.hints):
+                    leaks.append(f"{exercise_id}: {ast.unparse(node.value)}")
+    assert not leaks, "hints that print a solution line:\n" + "\n".join(leaks)
+
+
+def test_a_close_miss_says_which_tolerance_it_missed():
+    res = check("test.row_sums", lambda x: x.sum(dim=-1) * (1 + 2e-4))
+    assert not res.passed and "off by" in res.message and "atol 1e-05" in res.message, res.message
+    far = check("test.row_sums", lambda x: x.sum(dim=-1) + 10)
+    assert not far.passed and "off by" not in far.message
+
+
+NUMBER = register(Prediction(id="test.pairs", question="how many pairs?", answer=17, rtol=0.0, atol=0.5,
+                             explain="Count the pairs whose period exceeds the length."))
+CHOICE = register(Prediction(id="test.layout", question="which layout?", answer="half",
+                             choices=("interleaved", "half"), explain="Hugging Face pairs (i, i + d/2)."))
+
+
+def test_a_prediction_is_graded_and_explained_right_or_wrong():
+    right = check("test.pairs", 17)
+    assert right.passed and "right" in right.message and "Count the pairs" in right.message
+    wrong = check("test.pairs", 18)
+    assert not wrong.passed and "the answer is 17" in wrong.message and "Count the pairs" in wrong.message
+    assert check("test.pairs", torch.tensor(17.0)).passed          # another correct form
+    assert check("test.layout", " Half ").passed                     # case and spaces do not matter
+    assert not check("test.layout", "interleaved").passed
+
+
+def test_a_prediction_not_made_yet_and_bad_predictions():
+    assert "not done yet" in check("test.pairs", ...).message
+    assert "one of 'interleaved', 'half'" in check("test.layout", ...).message
+    with pytest.raises(TypeError, match="must be a number"):
+        check("test.pairs", "seventeen")
+    with pytest.raises(ValueError, match="finite"):
+        check("test.pairs", float("nan"))
+    with pytest.raises(ValueError, match="must be one of"):
+        check("test.layout", "diagonal")
 
 
 def _ids_checked_in_notebooks(root) -> dict[str, set[str]]:

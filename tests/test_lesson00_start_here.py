@@ -41,3 +41,25 @@ def test_wrong_answers_are_diagnosed(mistake, fn, words):
     assert result.message.startswith("❌ [00.pair_norms]")
     for w in words:
         assert w in result.message, f"{mistake!r}: {w!r} not in {result.message!r}"
+
+
+def test_every_exercise_of_lesson_00_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("00.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id
+
+
+def test_hints_get_more_concrete_with_each_failure():
+    from ropelab.common.exercises import reset_hints
+
+    reset_hints("00.pair_norms")
+    wrong = lambda x: x[..., 0::2]   # noqa: E731  (the first coordinates only)
+    first, second, third = (check("00.pair_norms", wrong).message for _ in range(3))
+    assert "hint 1 of 3" in first and "hint 2 of 3" in second and "hint 3 of 3" in third
+    assert "x[..., 0::2]" not in first and "x[..., 0::2]" in third   # code-level help comes last
+    reset_hints("00.pair_norms")

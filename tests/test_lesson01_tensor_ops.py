@@ -498,3 +498,14 @@ def test_cases_cover_distinct_shapes():
         shapes = {tuple(tuple(a.shape) if isinstance(a, torch.Tensor) else a for a in c)
                   for c in get_exercise(i).cases()}
         assert len(shapes) >= 3, (i, shapes)
+
+
+def test_every_exercise_of_lesson_01_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("01.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id

@@ -4,8 +4,11 @@
   here from the formulas with ``math`` (or brute force), never with the function under test.
 * ``attention``: the tiny self-attention. References are independent: a float64 softmax
   written out here, and PyTorch's own ``scaled_dot_product_attention``.
+* ``shift``: the shift property ``PE[pos + k] = M(k) PE[pos]``, checked against an encoding
+  written out with NumPy, and its figure.
 * ``exercises``: the solutions pass, and plausible wrong answers fail with the right
-  diagnosis. The references are checked against the formulas written out with ``math``.
+  diagnosis. The references are checked against the formulas written out with ``math``; the
+  prediction's answer is counted here by hand and with ``circle_coverage``.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ropelab
+from ropelab import lesson02_positional_encoding as lesson02
 from ropelab.exercises import check, get_exercise
 from ropelab.lesson02_positional_encoding import (
     attention_weights,
@@ -529,3 +533,174 @@ def test_float32_wavelengths_are_accepted():
         return 2 * math.pi * 10000 ** (torch.arange(0, d, 2, dtype=torch.float32) / d)
 
     assert check("02.wavelengths", float32_version).passed
+
+
+# ---------------------------------------------------------------------------
+# the shift property: PE[pos + k] = M(k) PE[pos]
+# ---------------------------------------------------------------------------
+
+def np_pe(num_positions, dim, base=10000.0):
+    """The encoding in float64 NumPy, straight from the formula."""
+    pos = np.arange(num_positions, dtype=np.float64)[:, None]
+    theta = base ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)
+    pe = np.zeros((num_positions, dim))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(pos * theta), np.cos(pos * theta)
+    return pe
+
+
+@given(k=st.integers(-300, 300), dim=st.integers(1, 16).map(lambda h: 2 * h))
+def test_shift_matrix_moves_every_position_by_k(k, dim):
+    M = lesson02.shift_matrix(k, dim).numpy()
+    pe = np_pe(700, dim)
+    start = max(0, -k)
+    np.testing.assert_allclose(pe[start:400] @ M.T, pe[start + k:400 + k], atol=1e-9)
+    assert M.shape == (dim, dim) and lesson02.shift_matrix(k, dim).dtype == torch.float64
+
+
+def test_shift_matrix_is_a_block_rotation_and_ropes_rotation_at_minus_k():
+    d = 12
+    M = lesson02.shift_matrix(5, d)
+    theta = 10000 ** (-np.arange(0, d, 2) / d)
+    for i in range(d // 2):   # the block of pair i, written out
+        block = np.array([[math.cos(5 * theta[i]), math.sin(5 * theta[i])],
+                          [-math.sin(5 * theta[i]), math.cos(5 * theta[i])]])
+        np.testing.assert_allclose(M[2 * i:2 * i + 2, 2 * i:2 * i + 2].numpy(), block, atol=1e-12)
+    outside = M.clone()
+    for i in range(d // 2):
+        outside[2 * i:2 * i + 2, 2 * i:2 * i + 2] = 0
+    assert torch.count_nonzero(outside) == 0
+    torch.testing.assert_close(M.T @ M, torch.eye(d, dtype=torch.float64))
+    torch.testing.assert_close(lesson02.shift_matrix(3, d) @ lesson02.shift_matrix(4, d), lesson02.shift_matrix(7, d))
+    torch.testing.assert_close(M.T, lesson02.shift_matrix(-5, d))
+    torch.testing.assert_close(M, ropelab.rotation_matrix(-5, d).double(), atol=1e-6, rtol=0)
+    assert lesson02.shift_matrix(5, d, dtype=torch.float32).dtype == torch.float32
+    assert lesson02.shift_matrix(0.5, d).shape == (d, d)   # fractional shifts are fine
+
+
+def test_pair_angles_read_back_pos_theta():
+    d = 8
+    pe = torch.from_numpy(np_pe(50, d))
+    theta = 10000 ** (-np.arange(0, d, 2) / d)
+    expected = np.mod(np.arange(50)[:, None] * theta, 2 * math.pi)
+    got = lesson02.pair_angles(pe).numpy()
+    diff = np.abs(got - expected)
+    np.testing.assert_allclose(np.minimum(diff, 2 * math.pi - diff), 0, atol=1e-9)   # equal on the circle
+    assert got.min() >= 0 and got.max() < 2 * math.pi
+
+
+def test_pe_similarity_by_distance_is_the_cosine_of_two_rows():
+    d = 16
+    pe = np_pe(300, d)
+    unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
+    sims = lesson02.pe_similarity_by_distance(range(0, 200), d).numpy()
+    for delta in (0, 1, 7, 150):
+        for p in (0, 33, 99):
+            assert unit[p] @ unit[p + delta] == pytest.approx(sims[delta], abs=1e-12)
+    assert lesson02.pe_similarity_by_distance(7, d).ndim == 0
+    assert lesson02.pe_similarity_by_distance(-7, d).item() == pytest.approx(sims[7])   # symmetric
+
+
+def test_best_similarity_is_a_function_of_the_distance_to_the_trained_range():
+    L, total, d = 32, 200, 16
+    best = nearest_trained_similarity(L, total, d).numpy()
+    pe = np_pe(total, d)
+    unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
+    brute = (unit @ unit[:L].T).max(1)
+    np.testing.assert_allclose(best, brute, atol=1e-5)
+    c = lesson02.pe_similarity_by_distance(range(total), d).numpy()
+    for p in range(L, total):
+        assert best[p] == pytest.approx(c[p - L + 1:p + 1].max(), abs=1e-5)
+
+
+def test_shift_figure_shows_the_matrix_and_one_circle_per_pair():
+    fig = lesson02.shift_figure(k=2, dim=16, pairs=(0, 1), starts=(0, 5, 11))
+    axes = [ax for ax in fig.axes if ax.get_title()]
+    assert len(axes) == 3
+    assert "M(2)" in axes[0].get_title() and "pair 0" in axes[1].get_title() and "pair 1" in axes[2].get_title()
+    img = axes[0].images[0].get_array()
+    np.testing.assert_allclose(np.asarray(img), lesson02.shift_matrix(2, 16).numpy())
+    assert axes[1].get_xlabel() and axes[1].get_ylabel() and axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="pairs must lie"):
+        lesson02.shift_figure(dim=8, pairs=(4,))
+    with pytest.raises(ValueError, match="start \\+ k"):
+        lesson02.shift_figure(k=5, starts=(16,), num_positions=20)
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: lesson02.shift_matrix(1, 7), ValueError, "even"),
+    (lambda: lesson02.shift_matrix("1", 8), TypeError, "k must be a real number"),
+    (lambda: lesson02.shift_matrix(1, 8, base=1.0), ValueError, "base must be > 1"),
+    (lambda: lesson02.pair_angles(torch.zeros(4, 3)), ValueError, "even"),
+    (lambda: lesson02.pe_similarity_by_distance([[1, 2]], 8), ValueError, "1-D"),
+])
+def test_shift_helpers_validate(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
+
+
+# the exercise 02.shift_matrix
+
+def shift_float32(k, dim):
+    return sol.shift_matrix(k, dim).float()
+
+
+def shift_wrong_sign(k, dim):      # the RoPE convention R_{Theta,k} instead of R_{Theta,-k}
+    return sol.shift_matrix(-k, dim)
+
+
+def shift_transposed(k, dim):
+    return sol.shift_matrix(k, dim).T.contiguous()
+
+
+def shift_positions_in_it(k, dim):   # cos(pos theta) mistaken for cos(k theta): the identity
+    return torch.eye(dim)
+
+
+def test_other_correct_shift_matrices_pass():
+    assert check("02.shift_matrix", shift_float32).passed
+    assert check("02.shift_matrix", lambda k, d: lesson02.shift_matrix(k, d)).passed
+    assert check("02.shift_matrix", lambda k, d: ropelab.rotation_matrix(-k, d)).passed   # M(k) = R_{Theta,-k}
+
+
+@pytest.mark.parametrize("fn", [shift_wrong_sign, shift_transposed, shift_positions_in_it])
+def test_wrong_shift_matrices_fail_with_values(fn):
+    result = check("02.shift_matrix", fn)
+    assert not result.passed and "wrong values" in result.message, result.message
+    assert "hint" in result.message
+
+
+def test_shift_matrix_cases_include_negative_shifts():
+    ks = [k for k, _ in get_exercise("02.shift_matrix").cases()]
+    assert any(k < 0 for k in ks) and all(k != 0 for k in ks)
+
+
+# the prediction 02.full_turns
+
+def test_full_turns_answer_is_what_circle_coverage_counts():
+    p = get_exercise("02.full_turns")
+    assert p.answer == int((circle_coverage(128, 64) >= 1).sum()) == 11
+    # by hand: pair i turns fully when 2 pi 10000^(i/32) <= 127
+    assert max(i for i in range(32) if 2 * math.pi * 10000 ** (i / 32) <= 127) == 10
+
+
+@pytest.mark.parametrize("value", [11, 11.0, torch.tensor(11)])
+def test_full_turns_right_answers_pass(value):
+    result = check("02.full_turns", value)
+    assert result.passed and "right" in result.message
+
+
+@pytest.mark.parametrize("value", [10, 12, 32, 0])
+def test_full_turns_wrong_answers_fail_with_the_explanation(value):
+    result = check("02.full_turns", value)
+    assert not result.passed and "the answer is 11" in result.message and "10.4" in result.message
+
+
+def test_every_exercise_of_lesson_02_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("02.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id

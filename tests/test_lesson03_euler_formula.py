@@ -4,9 +4,10 @@
   Expected numbers come from ``cmath`` / plain trigonometry in the test, never from the
   code under test. The frame itself is checked too: the PNG the widget sends must show
   the rotated arrow where the new state says it is.
+* ``rotation``: the 2x2 rotation by an angle, against ``cmath``.
 * ``exercises``: the solutions pass, other correct forms pass, and plausible wrong answers
   fail with the right diagnosis. The references are checked against ``cmath`` and the 2x2
-  rotation matrix of ropelab.
+  rotation matrix of ropelab; the predictions' answers against ``cmath`` and PyTorch itself.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from PIL import Image
 import ropelab
 from ropelab.common.figures import K_COLOR, Q_COLOR
 from ropelab.exercises import check, get_exercise
-from ropelab.lesson03_euler_formula import rotation_figure, rotation_state, rotation_widget
+from ropelab.lesson03_euler_formula import rotation_2d, rotation_figure, rotation_state, rotation_widget
 from solutions import lesson03_euler_formula as sol
 
 NUM = r"(-?\d+\.\d+)"
@@ -374,3 +375,82 @@ def test_wrong_matrix_to_complex_is_diagnosed(fn, words):
     result = check("03.matrix_to_complex", fn)
     assert not result.passed
     assert words in result.message, result.message
+
+
+# ---------------------------------------------------------------------------
+# rotation_2d: the rotation by an angle
+# ---------------------------------------------------------------------------
+
+@given(alpha=st.floats(-20, 20, allow_nan=False))
+def test_rotation_2d_multiplies_like_e_to_the_i_alpha(alpha):
+    R = rotation_2d(alpha, dtype=torch.float64)
+    for a, b in ((1.0, 0.0), (0.3, -2.0)):
+        w = complex(a, b) * cmath.exp(1j * alpha)
+        x, y = (R @ torch.tensor([a, b], dtype=torch.float64)).tolist()
+        assert x == pytest.approx(w.real, abs=1e-12) and y == pytest.approx(w.imag, abs=1e-12)
+
+
+def test_rotation_2d_equals_rotation_matrix_only_in_two_dimensions():
+    for alpha in (0.0, 0.7, -2.5, 10.0):
+        torch.testing.assert_close(rotation_2d(alpha), ropelab.rotation_matrix(alpha, 2))   # theta_0 = 1
+    # in 4 dimensions the position 0.7 turns the second pair by 0.7 * 0.01, not by 0.7
+    R4 = ropelab.rotation_matrix(0.7, 4)
+    assert not torch.allclose(R4[2:, 2:], rotation_2d(0.7))
+    assert rotation_2d(1.0).dtype == torch.float32 and rotation_2d(1.0, torch.float64).dtype == torch.float64
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: rotation_2d("1"), TypeError, "alpha must be a real number"),
+    (lambda: rotation_2d(float("nan")), ValueError, "finite"),
+    (lambda: rotation_2d(1.0, torch.int64), TypeError, "floating-point"),
+])
+def test_rotation_2d_validates(call, exc, words):
+    with pytest.raises(exc, match=words):
+        call()
+
+
+# ---------------------------------------------------------------------------
+# the predictions
+# ---------------------------------------------------------------------------
+
+def test_turned_length_answer_is_the_length_of_3_plus_4i():
+    assert get_exercise("03.turned_length").answer == pytest.approx(5.0)
+    assert abs(complex(3, 4) * cmath.exp(1j)) == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("value", [5, 5.0, 5.0004, torch.tensor(5.0)])
+def test_turned_length_right_answers_pass(value):
+    assert check("03.turned_length", value).passed
+
+
+@pytest.mark.parametrize("value", [7, 25, 5 * math.cos(1), 1])
+def test_turned_length_wrong_answers_fail_with_the_explanation(value):
+    result = check("03.turned_length", value)
+    assert not result.passed and "never stretches" in result.message
+
+
+def test_transposed_view_answer_is_what_pytorch_does():
+    y = torch.zeros(2, 5).t()
+    with pytest.raises(RuntimeError, match="stride 1"):
+        torch.view_as_complex(y)
+    assert get_exercise("03.transposed_view").answer == "raises an error"
+
+
+def test_transposed_view_predictions_are_graded():
+    assert check("03.transposed_view", "raises an error").passed
+    assert check("03.transposed_view", "  Raises an Error ").passed
+    wrong = check("03.transposed_view", "works")
+    assert not wrong.passed and "stride" in wrong.message
+    with pytest.raises(ValueError, match="must be one of"):
+        check("03.transposed_view", "maybe")
+
+
+def test_every_exercise_of_lesson_03_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("03.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id

@@ -25,6 +25,7 @@ import ropelab
 from ropelab.common.figures import K_COLOR, Q_COLOR
 from ropelab.exercises import check, get_exercise
 from ropelab.lesson04_rope_2d import (
+    additive_terms,
     additive_vs_rotary,
     relative_score,
     rope2d_figure,
@@ -33,6 +34,7 @@ from ropelab.lesson04_rope_2d import (
     rope_score,
     score_tables,
 )
+from ropelab.lesson04_rope_2d.widget import DEFAULT_K, DEFAULT_Q
 from solutions import lesson04_rope_2d as sol
 
 
@@ -527,3 +529,134 @@ def test_a_crash_is_reported_as_raised():
 
     result = check("04.rope_2d", crashes)
     assert not result.passed and "raised IndexError" in result.message
+
+
+# ---------------------------------------------------------------------------
+# the two-token figure: the angle label clears the arrows, the legend matches the arrows
+# ---------------------------------------------------------------------------
+
+def _drawn(m, n, theta_deg):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = rope2d_figure(m=m, n=n, theta_deg=theta_deg)
+    FigureCanvasAgg(fig).draw()
+    return fig, fig.axes[0]
+
+
+@pytest.mark.parametrize("m, n, theta_deg", [(3, 1, 30.0), (6, 1, 30.0), (4, 4, 30.0), (2, 0, 10.0), (9, 1, 21.0)])
+def test_the_angle_label_does_not_sit_on_an_arrow(m, n, theta_deg):
+    fig, ax = _drawn(m, n, theta_deg)
+    (label,) = [t for t in ax.texts if t.get_text().endswith("°")]
+    box = label.get_window_extent()
+    state = rope2d_state(m, n, theta_deg)
+    for tip in (state["q_rot"], state["k_rot"]):
+        pts = np.linspace(0, 1, 400)[:, None] * np.array([[tip.real, tip.imag]])
+        disp = ax.transData.transform(pts)
+        inside = ((disp[:, 0] > box.x0 - 3) & (disp[:, 0] < box.x1 + 3)
+                  & (disp[:, 1] > box.y0 - 3) & (disp[:, 1] < box.y1 + 3))
+        assert not inside.any(), f"label {label.get_text()} overlaps an arrow at (m, n) = ({m}, {n})"
+    lim = ax.get_xlim()[1]
+    x, y = label.get_position()
+    assert abs(x) < lim and abs(y) < lim, "the label stays inside the plot"
+
+
+def test_the_legend_shows_the_faint_arrows_in_their_own_colours():
+    from matplotlib.colors import to_rgba
+
+    _, ax = _drawn(3, 1, 30.0)
+    handles = dict(zip([t.get_text() for t in ax.get_legend().get_texts()], ax.get_legend().legend_handles))
+    assert "q before rotation" in handles and "k before rotation" in handles
+    assert not any("q, k before" in label for label in handles)
+    for label, color in (("q before rotation", Q_COLOR), ("k before rotation", K_COLOR)):
+        h = handles[label]
+        assert to_rgba(h.get_color())[:3] == to_rgba(color)[:3] and h.get_alpha() < 0.5
+
+
+# ---------------------------------------------------------------------------
+# additive_terms: which terms of the additive score move
+# ---------------------------------------------------------------------------
+
+def test_additive_terms_sum_to_the_additive_score_and_match_numpy():
+    gen = torch.Generator().manual_seed(3)
+    d = 8
+    x_m, x_n = torch.randn(d, generator=gen, dtype=torch.float64), torch.randn(d, generator=gen, dtype=torch.float64)
+    w_q = torch.randn(d, d, generator=gen, dtype=torch.float64)
+    w_k = torch.randn(d, d, generator=gen, dtype=torch.float64)
+    theta = np_theta(d)
+    for m, n in [(5, 2), (15, 12), (0, 9)]:
+        t = additive_terms(x_m, x_n, w_q, w_k, m, n)
+        pm = np.zeros(d)
+        pn = np.zeros(d)
+        pm[0::2], pm[1::2] = np.sin(m * theta), np.cos(m * theta)
+        pn[0::2], pn[1::2] = np.sin(n * theta), np.cos(n * theta)
+        A = w_q.numpy().T @ w_k.numpy()
+        xm, xn = x_m.numpy(), x_n.numpy()
+        for key, value in (("x_x", xm @ A @ xn), ("x_p", xm @ A @ pn), ("p_x", pm @ A @ xn), ("p_p", pm @ A @ pn),
+                           ("p_dot_p", pm @ pn)):
+            assert t[key].item() == pytest.approx(value, abs=1e-5), key   # the table is float32
+        score = additive_vs_rotary(x_m, x_n, w_q, w_k, m, n, [0])["additive"][0]
+        assert t["total"].item() == pytest.approx(score.item(), abs=1e-12)
+
+
+def test_only_the_weightless_position_term_is_shift_invariant():
+    gen = torch.Generator().manual_seed(0)
+    d = 8
+    x_m, x_n = torch.randn(d, generator=gen, dtype=torch.float64), torch.randn(d, generator=gen, dtype=torch.float64)
+    w_q = torch.randn(d, d, generator=gen, dtype=torch.float64) / d ** 0.5
+    w_k = torch.randn(d, d, generator=gen, dtype=torch.float64) / d ** 0.5
+    rows = [additive_terms(x_m, x_n, w_q, w_k, m, m - 3) for m in (5, 15, 25)]
+    spread = {key: max(r[key].item() for r in rows) - min(r[key].item() for r in rows) for key in rows[0]}
+    assert spread["x_x"] < 1e-12 and spread["p_dot_p"] < 1e-6
+    assert spread["x_p"] > 0.1 and spread["p_x"] > 0.1 and spread["p_p"] > 0.1
+    eye = torch.eye(d, dtype=torch.float64)   # no weights between the positions: p_m . p_n again
+    pp = [additive_terms(x_m, x_n, eye, eye, m, m - 3)["p_p"].item() for m in (5, 15, 25)]
+    assert max(pp) - min(pp) < 1e-6
+
+
+# ---------------------------------------------------------------------------
+# the predictions
+# ---------------------------------------------------------------------------
+
+def test_moved_together_answer_is_the_score_at_both_positions():
+    answer = get_exercise("04.moved_together").answer
+    assert answer == pytest.approx(expected_score(3, 1, 30.0, DEFAULT_Q, DEFAULT_K), abs=1e-12)
+    assert answer == pytest.approx(rope2d_state(10, 8, 30.0)["score"], abs=1e-12)
+    assert f"{answer:.3f}" == "1.078"   # the number the question quotes from the figure
+
+
+@pytest.mark.parametrize("value", [1.078, 1.0776, 1.08])
+def test_moved_together_right_answers_pass(value):
+    assert check("04.moved_together", value).passed
+
+
+@pytest.mark.parametrize("value", [0.0, -1.078, 0.5, 1.1])
+def test_moved_together_wrong_answers_fail_with_the_explanation(value):
+    result = check("04.moved_together", value)
+    assert not result.passed and "Only the distance reaches the score" in result.message
+
+
+def test_score_period_answer_is_the_first_distance_where_every_score_repeats():
+    step = torch.tensor([math.radians(30)], dtype=torch.float64)
+    gen = torch.Generator().manual_seed(5)
+    q = torch.randn(50, 2, generator=gen, dtype=torch.float64)
+    k = torch.randn(50, 2, generator=gen, dtype=torch.float64)
+    g = relative_score(q, k, range(0, 40), freqs=step)
+    first = next(r for r in range(1, 40) if torch.allclose(g[:, r], g[:, 0], atol=1e-9))
+    assert first == get_exercise("04.score_period").answer == 12
+
+
+@pytest.mark.parametrize("value, right", [(12, True), (12.0, True), (6, False), (24, False), (30, False)])
+def test_score_period_predictions_are_graded(value, right):
+    result = check("04.score_period", value)
+    assert result.passed is right and "360 / 30 = 12" in result.message
+
+
+def test_every_exercise_of_lesson_04_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("04.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id

@@ -3,7 +3,8 @@ frequency explorer, the exercises.
 
 * ``ropelab.lesson05_rope_nd.decay``: expected values come from independent NumPy float64 code
   written here (cumulative sums, the Abel identity), from PyTorch's FLOP counter, or from
-  counting the elementwise operations that actually run; never from the function under test.
+  counting the elementwise operations that actually run, and the numbers they read and write;
+  never from the function under test.
 * The frequency explorer (base and dim -> frequencies and decay bound), without a browser:
   expected numbers are computed here with NumPy (theta_i = base^(-2i/d), partial sums of
   e^{i r theta_i}), never taken from the code under test.
@@ -37,6 +38,7 @@ from ropelab.lesson05_rope_nd import (
     measure_rope_cost,
     partial_sums,
     rope_op_counts,
+    rope_traffic,
     score_bound,
 )
 from solutions import lesson05_rope_nd as sol
@@ -509,3 +511,91 @@ def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis)
     result = check(exercise_id, fn)
     assert not result.passed
     assert diagnosis in result.message, result.message
+
+
+# ---------------------------------------------------------------------------
+# rope_traffic: the numbers each form reads and writes, counted as the operations run
+# ---------------------------------------------------------------------------
+
+class _CountTraffic(TorchDispatchMode):
+    """Sum the elements each operation reads (tensor inputs) and writes (its output); views move nothing."""
+
+    def __init__(self):
+        super().__init__()
+        self.read = self.written = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        inputs = [a for a in args if isinstance(a, torch.Tensor)]
+        for a in args:   # stack/cat take a list of tensors
+            if isinstance(a, (list, tuple)):
+                inputs += [t for t in a if isinstance(t, torch.Tensor)]
+        ptrs = {t.untyped_storage().data_ptr() for t in inputs}
+        if isinstance(out, torch.Tensor) and out.untyped_storage().data_ptr() not in ptrs:
+            self.read += sum(t.numel() for t in inputs)
+            self.written += out.numel()
+        return out
+
+
+@pytest.mark.parametrize("dim", [4, 64, 256])
+def test_rope_traffic_matches_what_the_operations_read_and_write(dim):
+    seq = 3
+    x = torch.randn(seq, dim)
+    ang = ropelab.angles(range(seq), dim)
+    cos, sin = ang.cos().repeat_interleave(2, -1), ang.sin().repeat_interleave(2, -1)   # tables: prebuilt
+    R = torch.stack([ropelab.rotation_matrix(m, dim) for m in range(seq)])
+    with _CountTraffic() as elem:
+        x * cos + ropelab.rotate_pairs(x) * sin
+    with _CountTraffic() as dense:
+        torch.bmm(R, x.unsqueeze(-1)).squeeze(-1)
+    t = rope_traffic(dim, seq)
+    assert (t["elementwise"]["read"], t["elementwise"]["written"]) == (elem.read, elem.written)
+    assert (t["dense"]["read"], t["dense"]["written"]) == (dense.read, dense.written)
+    assert t["elementwise"]["total"] == 12 * dim * seq and t["dense"]["total"] == (dim * dim + 2 * dim) * seq
+
+
+def test_measure_rope_cost_builds_the_same_matrices_as_rotation_matrix():
+    rows = measure_rope_cost(dims=(6,), seq=40, repeat=1)
+    assert rows[0]["max_abs_diff"] < 1e-5     # dense (from the one-go stack) == elementwise
+
+
+# ---------------------------------------------------------------------------
+# the predictions
+# ---------------------------------------------------------------------------
+
+def test_nonzero_entries_answer_is_what_the_matrix_holds():
+    R = ropelab.rotation_matrix(7, 128)
+    assert get_exercise("05.nonzero_entries").answer == int((R != 0).sum()) == 256
+    assert int((ropelab.rotation_matrix(0, 128) != 0).sum()) == 128   # at m = 0 only the diagonal
+
+
+@pytest.mark.parametrize("value, right", [(256, True), (256.0, True), (128, False), (16128, False), (4, False)])
+def test_nonzero_entries_predictions_are_graded(value, right):
+    result = check("05.nonzero_entries", value)
+    assert result.passed is right and "64 * 4 = 256" in result.message
+
+
+def test_random_qk_decay_answer_is_what_the_scores_do():
+    flat = mean_abs_score([0, 1000], 128, n_samples=2000, correlation=0.0, seed=1)
+    alike = mean_abs_score([0, 1000], 128, n_samples=2000, correlation=1.0, seed=1)
+    assert abs(flat[1] / flat[0] - 1) < 0.15          # independent: about the same at every distance
+    assert alike[1] / alike[0] < 0.5                   # k = q: it falls
+    assert get_exercise("05.random_qk_decay").answer == "stays about the same"
+
+
+@pytest.mark.parametrize("value, right", [("stays about the same", True), ("Stays about the same ", True),
+                                          ("falls", False), ("grows", False)])
+def test_random_qk_decay_predictions_are_graded(value, right):
+    result = check("05.random_qk_decay", value)
+    assert result.passed is right and "just as random" in result.message
+
+
+def test_every_exercise_of_lesson_05_has_two_or_three_hint_stages():
+    from ropelab.common.exercises import Prediction
+    from ropelab.exercises import list_exercises
+
+    ids = [e for e in list_exercises("05.") if not isinstance(get_exercise(e), Prediction)]
+    assert ids
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id

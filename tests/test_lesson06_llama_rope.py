@@ -495,3 +495,69 @@ def test_a_copy_with_the_right_values_fails_because_a_view_was_asked_for(fn):
 def test_mask_without_cache_columns_gets_a_shape_hint():
     result = check("06.causal_mask", lambda s, p: torch.full((s, s), float("-inf")).triu(1))
     assert "expected (3, 7), got (3, 3)" in result.message
+
+
+# ---------------------------------------------------------------------------
+# Meta's freqs_cis is a plain attribute moved by hand, not a buffer
+# ---------------------------------------------------------------------------
+
+def test_freqs_cis_is_a_plain_attribute_that_forward_moves():
+    import copy
+    import warnings
+
+    model = llama.TinyLlama(dim=16, n_heads=2, n_layers=1, max_seq_len=8)
+    assert "freqs_cis" not in dict(model.named_buffers())
+    assert not any(k.endswith("freqs_cis") for k in model.state_dict())
+    on_meta = copy.deepcopy(model).to("meta")
+    assert on_meta.layers[0].wq.weight.device.type == "meta" and on_meta.freqs_cis.device.type == "cpu"
+    with torch.no_grad():
+        on_meta(torch.zeros(1, 3, 16, device="meta"))
+    assert on_meta.freqs_cis.device.type == "meta"   # Meta: self.freqs_cis = self.freqs_cis.to(h.device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")               # no "discards the imaginary part" warning
+        as_bf16 = copy.deepcopy(model).to(torch.bfloat16)
+    assert as_bf16.freqs_cis.dtype == torch.complex64
+    torch.testing.assert_close(as_bf16.freqs_cis, model.freqs_cis)
+
+
+def test_meta_slicing_past_the_table_gives_too_few_rows_so_the_assert_fails():
+    model = llama.TinyLlama(dim=16, n_heads=2, n_layers=1, max_seq_len=16)   # 32 rows
+    rows = model.freqs_cis[30:34]
+    assert rows.shape == (2, 4) and rows.shape != (4, 4)   # Meta's assert freqs_cis.shape == (S, D/2) fails
+    with pytest.raises(ValueError, match="beyond the rotary table"):
+        llama.slice_freqs_cis(model.freqs_cis, 30, 4)
+
+
+# ---------------------------------------------------------------------------
+# the predictions of notebook 06
+# ---------------------------------------------------------------------------
+
+def test_prediction_shifted_block_is_measured_zero():
+    ropelab.seed(0)
+    att = llama.Attention(dim=32, n_heads=4, max_seq_len=8)
+    x6 = torch.randn(1, 6, 32)
+    table = llama.precompute_freqs_cis(8, 128)
+    with torch.no_grad():
+        diff = (att(x6, 0, table[0:6], llama.causal_mask(6)) - att(x6, 0, table[100:106], llama.causal_mask(6)))
+    assert diff.abs().max().item() < 1e-4
+    for right in (0, 0.0, 1e-6, torch.tensor(0.0)):
+        assert check("06.shifted_block", right).passed
+    for wrong in (0.5, 1.0, 100):
+        res = check("06.shifted_block", wrong)
+        assert not res.passed and "m - n alone" in res.message, res.message
+
+
+def test_prediction_cache_holds_rotated_keys():
+    ropelab.seed(0)
+    model = llama.TinyLlama(dim=32, n_heads=4, n_layers=1, max_seq_len=16)
+    h = torch.randn(2, 5, 32)
+    with torch.no_grad():
+        model(h)
+        raw_k = model.layers[0].wk(h).view(2, 5, 4, 8)
+    rotated, _ = llama.apply_rotary_emb(raw_k, raw_k, model.freqs_cis[:5])
+    assert torch.equal(model.layers[0].cache_k[:2, :5], rotated)
+    assert check("06.cache_holds", " Rotated ").passed
+    res = check("06.cache_holds", "not rotated")
+    assert not res.passed and "rotated once" in res.message, res.message
+    with pytest.raises(ValueError, match="must be one of"):
+        check("06.cache_holds", "both")

@@ -365,3 +365,95 @@ def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis)
     result = check(exercise_id, fn)
     assert not result.passed
     assert diagnosis in result.message, result.message
+
+
+def test_layout_pairs_state_says_which_coordinate_each_slot_holds():
+    s = layout_pairs_state(8)
+    assert s["holds"]["interleaved"] == list(range(8))
+    assert s["holds"]["half"] == [0, 2, 4, 6, 1, 3, 5, 7]
+    x = torch.arange(8.0)
+    assert ropelab.interleaved_to_half(x[None])[0].tolist() == [float(j) for j in s["holds"]["half"]]
+    labels = [t.get_text() for t in layout_pairs_figure(8).axes[0].texts]
+    assert [t for t in labels if t.startswith("x") and t[1:].isdigit()][8:] == [f"x{j}" for j in s["holds"]["half"]]
+
+
+# ---------------------------------------------------------------------------
+# what the original does that ropelab does not: cast its buffers and regrow them in bfloat16
+# ---------------------------------------------------------------------------
+
+def test_a_plain_module_cast_is_the_originals_and_ruins_a_regrown_table():
+    original = internlm.InternLMRotaryEmbedding(8, max_position_embeddings=4096)
+    torch.nn.Module._apply(original, lambda t: t.to(torch.bfloat16) if t.is_floating_point() else t)
+    assert {b.dtype for b in original.buffers()} == {torch.bfloat16}
+    original(torch.zeros(1, 1, 1, 8, dtype=torch.bfloat16), seq_len=5000)
+    exact = internlm.InternLMRotaryEmbedding(8, max_position_embeddings=5000).cos_cached[0, 0]
+    err = (original.cos_cached[0, 0].float() - exact).abs().amax(-1)
+    assert err[:256].max() < 0.1 and err.max() > 1.5
+    ours = internlm.InternLMRotaryEmbedding(8, max_position_embeddings=4096).to(torch.bfloat16)
+    assert ours.cos_cached.dtype == torch.float32     # ropelab's deliberate difference
+
+
+# ---------------------------------------------------------------------------
+# partial rotary (GPT-NeoX rotary_pct, transformers partial_rotary_factor)
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("head_dim,pct", [(32, 0.25), (64, 0.5), (80, 0.4), (16, 1.0)])
+def test_partial_rope_matches_transformers_gpt_neox(head_dim, pct):
+    from transformers import GPTNeoXConfig
+    from transformers.models.gpt_neox.modeling_gpt_neox import GPTNeoXRotaryEmbedding, apply_rotary_pos_emb
+
+    from ropelab.lesson07_internlm_rope import partial
+
+    cfg = GPTNeoXConfig(hidden_size=2 * head_dim, num_attention_heads=2, num_hidden_layers=1, intermediate_size=8,
+                        vocab_size=8, rotary_pct=pct)
+    assert cfg.rope_parameters["partial_rotary_factor"] == pct
+    rot = GPTNeoXRotaryEmbedding(cfg)
+    r = partial.rotary_dim(head_dim, pct)
+    torch.testing.assert_close(rot.inv_freq, ropelab.inv_freq(r))
+    q = torch.randn(1, 2, 7, head_dim, generator=gen(0))
+    pos = torch.arange(300, 307)
+    cos, sin = rot(q, pos[None])
+    theirs, _ = apply_rotary_pos_emb(q, q, cos, sin)
+    ours = partial.partial_rope(q, pos, pct)
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-5)
+    assert torch.equal(ours[..., r:], q[..., r:])
+
+
+def test_partial_rope_scores_are_relative_and_errors_are_clear():
+    from ropelab.lesson07_internlm_rope import partial
+
+    q, k = torch.randn(32, generator=gen(1)), torch.randn(32, generator=gen(2))
+    scores = [(partial.partial_rope(q[None], [m], 0.25) @ partial.partial_rope(k[None], [m - 3], 0.25).T).item()
+              for m in (5, 50, 500)]
+    assert max(scores) - min(scores) < 1e-4
+    with pytest.raises(ValueError, match="even number >= 2"):
+        partial.rotary_dim(32, 0.1)            # int(3.2) = 3 coordinates: odd
+    with pytest.raises(ValueError, match=r"in \(0, 1\]"):
+        partial.rotary_dim(32, 1.5)
+    with pytest.raises(TypeError, match="real number"):
+        partial.partial_rope(q[None], [0], "half")
+
+
+# ---------------------------------------------------------------------------
+# the prediction of notebook 07
+# ---------------------------------------------------------------------------
+
+def test_prediction_mixed_top1():
+    # independent route: seeded weights, causal scores with the two layouts mixed
+    B, S, H, D = 2, 10, 4, 8
+    g = gen(3)
+    x = torch.randn(B, S, H * D, generator=g)
+    w_q, w_k = torch.randn(H * D, H * D, generator=g), torch.randn(H * D, H * D, generator=g)
+    q = (x @ w_q.T).view(B, S, H, D).transpose(1, 2)
+    k = (x @ w_k.T).view(B, S, H, D).transpose(1, 2)
+    causal = torch.full((S, S), float("-inf")).triu(1)
+    right = ropelab.apply_rope(q, range(S)) @ ropelab.apply_rope(k, range(S)).transpose(-1, -2) + causal
+    mixed = ropelab.apply_rope(q, range(S), layout="half") @ ropelab.apply_rope(k, range(S), layout="half"
+                                                                               ).transpose(-1, -2) + causal
+    same = right.argmax(-1) == mixed.argmax(-1)
+    assert same[..., 0].all()                      # position 0 sees only key 0
+    assert 0 < same.float().mean() < 1             # so: changed for some queries
+    assert check("07.mixed_top1", "changed for some queries").passed
+    for wrong in ("unchanged for every query", "changed for every query"):
+        res = check("07.mixed_top1", wrong)
+        assert not res.passed and "position 0 sees only key 0" in res.message, res.message

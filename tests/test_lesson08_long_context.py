@@ -595,3 +595,79 @@ def test_wrong_answers_fail_with_the_right_diagnosis(exercise_id, fn, diagnosis)
     result = check(exercise_id, fn)
     assert not result.passed
     assert diagnosis in result.message, result.message
+
+
+# ---------------------------------------------------------------------------
+# section 2: NTK-aware scaling derived as a change of base; section 5: one rule for every method
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dim", [16, 64, 128])
+@pytest.mark.parametrize("s", [2.0, 4.0, 10.0])
+def test_ntk_base_is_the_base_that_slows_the_slowest_pair_by_s_and_keeps_the_fastest(dim, s):
+    theta = ropelab.inv_freq(dim, 10000.0).double()
+    new = ropelab.inv_freq(dim, scaling.ntk_base(dim, 10000.0, s)).double()
+    assert new[0].item() == 1.0
+    assert (theta[-1] / new[-1]).item() == pytest.approx(s, rel=1e-5)
+    i = torch.arange(dim // 2, dtype=torch.float64)
+    torch.testing.assert_close(new / theta, s ** (-2 * i / (dim - 2)), atol=1e-6, rtol=1e-5)
+    # the exponent: log_s(base' / base) = d / (d - 2)
+    assert math.log(scaling.ntk_base(dim, 10000.0, s) / 10000.0, s) == pytest.approx(dim / (dim - 2), rel=1e-9)
+
+
+def test_interpolation_state_keeps_fast_pairs_and_divides_slow_ones():
+    from ropelab.lesson08_long_context.figures import interpolate_extrapolate_figure, interpolation_state
+
+    st = interpolation_state(4.0, 128, 10000.0, 4096)
+    np.testing.assert_allclose(st["scale"]["default"], 1.0)
+    np.testing.assert_allclose(st["scale"]["linear"], 4.0, rtol=1e-6)
+    np.testing.assert_allclose(st["share"]["ntk"], 2 * st["pair"] / 126, atol=1e-5)   # geometric blend
+    fast, slow = st["turns"] > 32, st["turns"] < 1
+    for m in ("yarn", "llama3"):
+        np.testing.assert_allclose(st["scale"][m][fast], 1.0, rtol=1e-6)
+        np.testing.assert_allclose(st["scale"][m][slow], 4.0, rtol=1e-5)
+    assert st["scale"]["dynamic"][-1] == pytest.approx(13.0, rel=1e-4)   # 4 * 16384 / 4096 - 3
+    assert st["turns"][0] == pytest.approx(4096 / (2 * math.pi))
+    assert len(interpolate_extrapolate_figure()._repr_png_()) > 1000
+
+
+def test_ntk_unseen_pairs_are_17_because_the_slowest_moves_only_0_75_of_a_step():
+    prof = scaling.extension_profile(128, 10000.0, "ntk", 4.0, 4096, 16384)
+    over = (prof["target_max_angle"] - prof["train_max_angle"]) / prof["theta"]
+    assert over[-1].item() == pytest.approx(0.75, abs=1e-2)   # float32 frequencies: 0.7505
+    assert prof["n_unseen"] == 17 and prof["unseen"][46:63].all() and not prof["unseen"][63]
+
+
+def test_float16_rounds_the_top_integers_down_and_overflows_from_65520():
+    edge = torch.tensor([65504, 65505, 65519, 65520]).to(torch.float16).float().tolist()
+    assert edge[:3] == [65504.0] * 3 and math.isinf(edge[3])
+
+
+def test_yarn_temperature_as_in_the_paper():
+    # the paper: logits / t with sqrt(1/t) = 0.1 ln s + 1; transformers scales cos and sin by sqrt(1/t)
+    for s in (2.0, 4.0, 16.0):
+        _, factor = scaling.scaled_inv_freq(64, 10000.0, "yarn", factor=s, original_max_position_embeddings=2048)
+        inv_t = (0.1 * math.log(s) + 1) ** 2
+        assert factor ** 2 == pytest.approx(inv_t)
+
+
+# ---------------------------------------------------------------------------
+# the predictions of notebook 08
+# ---------------------------------------------------------------------------
+
+def test_prediction_ntk_exponent():
+    s = 4.0
+    assert math.log(scaling.ntk_base(128, 10000.0, s) / 10000.0) / math.log(s) == pytest.approx(sol.ntk_exponent)
+    for right in (128 / 126, 64 / 63, 1.0159, 1.016):
+        assert check("08.ntk_exponent", right).passed
+    for wrong in (1.0, 1.02, 2.0, 126 / 128):
+        res = check("08.ntk_exponent", wrong)
+        assert not res.passed and "d / (d - 2)" in res.message, res.message
+
+
+def test_prediction_bf16_first_collision():
+    first = next(m for m in range(1, 1000) if int(torch.tensor(float(m)).bfloat16().item()) != m)
+    assert first == sol.bf16_first_collision == 257
+    assert check("08.bf16_first_collision", 257.0).passed
+    for wrong in (256, 258, 2048):
+        res = check("08.bf16_first_collision", wrong)
+        assert not res.passed and "8 significant bits" in res.message, res.message

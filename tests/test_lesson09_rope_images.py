@@ -268,3 +268,91 @@ def test_the_reference_score_map_peaks_at_its_patch_for_identical_content():
     assert divmod(int(m.argmax()), 4) == (1, 1)
     assert m.max().item() == pytest.approx(float(v @ v), rel=1e-5)
     assert not math.isnan(m.sum().item())
+
+
+# ---------------------------------------------------------------------------
+# RoPE-ViT's column-first table, RoPE-Mixed, and the diagonal limit of axial RoPE
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dim,rows,cols,theta", [(16, 6, 9, 100.0), (32, 4, 4, 10.0), (8, 3, 7, 10000.0)])
+def test_rope_vit_axial_table_is_ropelab_with_the_column_first(dim, rows, cols, theta):
+    grid = patch_grid(rows, cols)
+    vit = vision.rope_vit_axial_cis(dim, end_x=cols, end_y=rows, theta=theta)
+    col_first = torch.polar(torch.ones(rows * cols, dim // 2), vision.axial_angles(grid[:, [1, 0]], dim, theta))
+    torch.testing.assert_close(vit, col_first, atol=0, rtol=0)
+    if rows > 1 and cols > 1:
+        row_first = torch.polar(torch.ones(rows * cols, dim // 2), vision.axial_angles(grid, dim, theta))
+        assert (vit - row_first).abs().max() > 0.1
+
+
+def test_mixed_init_at_angle_zero_is_axial_and_mixed_scores_are_relative():
+    grid = patch_grid(5, 6)
+    f0 = vision.mixed_init_freqs(16, theta=100.0, angle=0.0)
+    assert f0.shape == (2, 8)
+    torch.testing.assert_close(vision.mixed_angles(grid, f0), vision.axial_angles(grid[:, [1, 0]], 16, 100.0),
+                               atol=1e-6, rtol=0)
+    f = vision.mixed_init_freqs(16, theta=10.0, angle=0.7).double()
+    q, k = torch.randn(16, dtype=torch.float64), torch.randn(16, dtype=torch.float64)
+
+    def score(a, b):
+        return (vision.mixed_rope(q[None], torch.tensor([a]), f) @ vision.mixed_rope(k[None], torch.tensor([b]), f).T
+                ).item()
+
+    assert score((2, 3), (0, 1)) == pytest.approx(score((7, 9), (5, 7)), abs=1e-12)
+    # lengths kept: a rotation
+    torch.testing.assert_close(vision.mixed_rope(q[None], torch.tensor([[3, 4]]), f).norm(), q.norm())
+
+
+def test_axial_maps_have_no_interaction_and_mixed_fit_recovers_a_mixed_score():
+    off = torch.arange(-4, 5)
+    dr, dc = torch.meshgrid(off, off, indexing="ij")
+    q, k = torch.randn(32, dtype=torch.float64), torch.randn(32, dtype=torch.float64)
+    g = vision.axial_relative_score(q, k, dr, dc)
+    assert vision.interaction(g).abs().max() < 1e-12
+    torch.testing.assert_close(vision.additive_part(g), g)
+    # a RoPE-Mixed score is reproduced exactly by mixed_fit with its own frequencies
+    f = vision.mixed_init_freqs(8, theta=10.0, angle=math.pi / 4).double()
+    offsets = torch.stack([dr.reshape(-1), dc.reshape(-1)], dim=-1)
+    qm, km = torch.randn(8, dtype=torch.float64), torch.randn(8, dtype=torch.float64)
+    target = (vision.mixed_rope(qm.expand(len(offsets), 8), offsets, f) @ km).reshape(dr.shape)
+    assert vision.interaction(target).abs().max() > 0.1
+    torch.testing.assert_close(vision.mixed_fit(target, dr, dc, f), target, atol=1e-9, rtol=0)
+
+
+def test_diagonal_state_axial_misses_almost_everything_mixed_little():
+    from ropelab.lesson09_rope_images.figures import diagonal_limit_figure, diagonal_state
+
+    st = diagonal_state(radius=7, dim=32, theta=10.0)
+    assert st["unexplained"]["axial"] > 0.95 and st["unexplained"]["mixed"] < 0.1
+    assert len(diagonal_limit_figure()._repr_png_()) > 1000
+
+
+def test_projected_content_moves_the_peak_off_the_query():
+    from ropelab.lesson09_rope_images.figures import projected_content, score_maps_figure
+
+    q, k = projected_content(14, 14, 64)
+    assert not torch.allclose(q, k)
+    m_a = vision.score_map(q, k, 14, 14, 4 * 14 + 6)
+    m_b = vision.score_map(q, k, 14, 14, 8 * 14 + 3)
+    assert divmod(int(m_a.argmax()), 14) != (4, 6)
+    assert m_a[6, 9].item() == pytest.approx(m_b[10, 6].item(), abs=1e-4)   # same offset (+2, +3)
+    assert len(score_maps_figure()._repr_png_()) > 1000
+
+
+def test_prediction_peak_moves():
+    assert check("09.peak_moves", "generally somewhere else").passed
+    res = check("09.peak_moves", "at the query's own patch")
+    assert not res.passed and "With q = k every phi_j is 0" in res.message, res.message
+
+
+@pytest.mark.parametrize("call,exc,words", [
+    (lambda: vision.mixed_angles(patch_grid(2, 2), torch.zeros(3, 4)), ValueError, "(2, dim // 2)"),
+    (lambda: vision.mixed_rope(torch.randn(4, 8), patch_grid(2, 2), torch.zeros(2, 3)), ValueError, "pairs"),
+    (lambda: vision.rope_vit_axial_cis(6, 2, 2), ValueError, "multiple of 4"),
+    (lambda: vision.mixed_fit(torch.zeros(3, 3), torch.zeros(2, 2), torch.zeros(3, 3), torch.zeros(2, 1)),
+     ValueError, "target's shape"),
+])
+def test_mixed_errors_are_clear(call, exc, words):
+    with pytest.raises(exc, match=None) as info:
+        call()
+    assert words in str(info.value), str(info.value)

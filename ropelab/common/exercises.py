@@ -30,9 +30,12 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-__all__ = ["Exercise", "CheckResult", "register", "check", "get_exercise", "list_exercises", "randint", "pick"]
+__all__ = ["Exercise", "Prediction", "CheckResult", "register", "check", "get_exercise", "list_exercises",
+           "reset_hints", "randint", "pick", "exercise"]
 
-_REGISTRY: dict[str, "Exercise"] = {}
+_REGISTRY: dict[str, "Exercise | Prediction"] = {}
+# failed attempts per exercise id in this session: the hint given grows more concrete with them
+_FAILURES: dict[str, int] = {}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,13 +48,17 @@ class Exercise:
     comparison; it returns ``None`` when they agree, else a message.
     ``view_of`` (0-based index of a positional argument) says the result must be
     a view of that argument, sharing its memory, not a copy.
+
+    ``hints`` come in stages: the first failure gets ``hints[0]`` (a conceptual nudge),
+    each further failure the next one (more concrete, code-level last); none of them
+    is the solution. A single string is one stage.
     """
 
     id: str
     title: str
     reference: Callable[..., Any]
     make_inputs: Callable[[torch.Generator], tuple]
-    hint: str = ""
+    hints: tuple[str, ...] | str = ()
     n_cases: int = 5
     atol: float = 1e-5
     rtol: float = 1e-5
@@ -60,9 +67,37 @@ class Exercise:
     view_of: int | None = None
     seed: int = 0
 
+    def __post_init__(self):
+        if isinstance(self.hints, str):
+            object.__setattr__(self, "hints", (self.hints,) if self.hints else ())
+        object.__setattr__(self, "hints", tuple(self.hints))
+
     def cases(self) -> list[tuple]:
         gen = torch.Generator().manual_seed(self.seed)
         return [self.make_inputs(gen) for _ in range(self.n_cases)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prediction:
+    """A predict-then-check question: the learner commits to a number or a choice before running.
+
+    ``answer`` is a number (graded within ``rtol`` relative / ``atol`` absolute) or, when
+    ``choices`` is given, one of the choices (graded exactly, case and spaces ignored).
+    ``explain`` is shown after the learner has committed, right or wrong: the reasoning
+    and how the notebook's next cell measures it.
+    """
+
+    id: str
+    question: str
+    answer: Any
+    explain: str
+    choices: tuple[str, ...] = ()
+    rtol: float = 0.0
+    atol: float = 0.0
+
+    @property
+    def title(self) -> str:
+        return self.question
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,17 +116,17 @@ class CheckResult:
         return self.passed
 
 
-def register(exercise: Exercise) -> Exercise:
-    """Add an exercise to the registry (ids must be unique)."""
-    if not isinstance(exercise, Exercise):
-        raise TypeError(f"exercise must be an Exercise; got {type(exercise).__name__}")
+def register(exercise: Exercise | Prediction) -> Exercise | Prediction:
+    """Add an exercise or a prediction to the registry (ids must be unique)."""
+    if not isinstance(exercise, (Exercise, Prediction)):
+        raise TypeError(f"exercise must be an Exercise or a Prediction; got {type(exercise).__name__}")
     if exercise.id in _REGISTRY and _REGISTRY[exercise.id] is not exercise:
         raise ValueError(f"exercise id {exercise.id!r} is already registered")
     _REGISTRY[exercise.id] = exercise
     return exercise
 
 
-def get_exercise(exercise_id: str) -> Exercise:
+def get_exercise(exercise_id: str) -> Exercise | Prediction:
     """Look an exercise up by id, with the list of known ids in the error."""
     if not isinstance(exercise_id, str):
         raise TypeError(f"exercise_id must be a string like '01.attention_scores'; got {type(exercise_id).__name__}")
@@ -182,8 +217,15 @@ def compare_tensors(expected: torch.Tensor, got: Any, *, atol: float, rtol: floa
         where = "[" + ", ".join(str(i) for i in idx) + "]" if idx else "(scalar)"
         e = expected[idx].item() if idx else expected.item()
         g = got[idx].item() if idx else got.item()
-        return (f"wrong values in the {what}: {n_bad} of {expected.numel()} elements differ; "
-                f"first at index {where}: expected {_fmt_num(e)}, got {_fmt_num(g)}")
+        msg = (f"wrong values in the {what}: {n_bad} of {expected.numel()} elements differ; "
+               f"first at index {where}: expected {_fmt_num(e)}, got {_fmt_num(g)}")
+        if not (expected.dtype == torch.bool or not (expected.is_floating_point() or expected.is_complex())):
+            allowed = atol + rtol * abs(e)
+            off = abs(complex(g) - complex(e))
+            if off <= 100 * allowed:  # a close miss: say by how much, against which tolerance
+                msg += (f" (off by {off:.3g}, where the check allows {allowed:.3g} = atol {atol:g} + "
+                        f"rtol {rtol:g} x |expected|: a rounding or float32/float64 difference?)")
+        return msg
     return None
 
 
@@ -290,6 +332,8 @@ def check(exercise_id: str, fn: Callable[..., Any], *,
     (a Jupyter kernel runs cells there) and is skipped where signals are unavailable.
     """
     ex = get_exercise(exercise_id)
+    if isinstance(ex, Prediction):
+        return _grade_prediction(ex, fn)
     if not callable(fn):
         raise TypeError(f"fn must be the function you wrote (a callable); got {type(fn).__name__}")
     time_limit = _check_time_limit(time_limit)
@@ -306,17 +350,17 @@ def check(exercise_id: str, fn: Callable[..., Any], *,
             msg = (f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) your function did not "
                    f"return within {time_limit:g} s (the limit for all {ex.n_cases} cases together). "
                    "Does a loop never reach its end?")
-            return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
+            return _failed(ex, msg, i)
         except NotImplementedError:
             return CheckResult(ex.id, False, f"⏳ {head}: not done yet. Replace the "
                                "`raise NotImplementedError` line with your code and run this cell again."
-                               + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
+                               + _hint(ex, 1), i)
         except Exception as err:  # report the learner's exception, not ours
             tb = traceback.extract_tb(err.__traceback__)
             line = f" (line {tb[-1].lineno}: {tb[-1].line})" if tb and tb[-1].line else ""
             msg = (f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) your function raised "
                    f"{type(err).__name__}: {err}{line}")
-            return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
+            return _failed(ex, msg, i)
         for a, b in zip(args, inputs):
             if isinstance(a, torch.Tensor) and (a.shape != b.shape or not torch.equal(a, b)):
                 return CheckResult(ex.id, False, f"❌ {head}: on case {i + 1} your function changed its "
@@ -326,11 +370,63 @@ def check(exercise_id: str, fn: Callable[..., Any], *,
         problem = _compare(ex, expected, got) or _not_a_view(ex, inputs, got)
         if problem:
             msg = f"❌ {head}: on case {i + 1} (inputs: {_describe_inputs(args)}) {problem}"
-            return CheckResult(ex.id, False, msg + (f"\n   hint: {ex.hint}" if ex.hint else ""), i)
+            return _failed(ex, msg, i)
     return CheckResult(ex.id, True, f"✅ {head}: passed all {ex.n_cases} test cases.")
 
 
-def exercise(exercise_id: str, reference: Callable[..., Any], *, title: str, hint: str = "",
+def _hint(ex: Exercise, stage: int) -> str:
+    """The hint for the ``stage``-th failure (1-based), with a note when a more concrete one follows."""
+    if not ex.hints:
+        return ""
+    k = min(stage, len(ex.hints))
+    more = " (try again: the next failure brings a more concrete hint)" if k < len(ex.hints) else ""
+    label = f"hint {k} of {len(ex.hints)}" if len(ex.hints) > 1 else "hint"
+    return f"\n   {label}: {ex.hints[k - 1]}{more}"
+
+
+def _failed(ex: Exercise, msg: str, case: int) -> CheckResult:
+    _FAILURES[ex.id] = _FAILURES.get(ex.id, 0) + 1
+    return CheckResult(ex.id, False, msg + _hint(ex, _FAILURES[ex.id]), case)
+
+
+def reset_hints(exercise_id: str | None = None) -> None:
+    """Start the hints of one exercise (or of all, with no argument) from the first stage again."""
+    if exercise_id is None:
+        _FAILURES.clear()
+    else:
+        _FAILURES.pop(get_exercise(exercise_id).id, None)
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def _grade_prediction(p: Prediction, value: Any) -> CheckResult:
+    head = f"[{p.id}] {p.question}"
+    if value is Ellipsis or value is None:
+        what = "one of " + ", ".join(repr(c) for c in p.choices) if p.choices else "a number"
+        return CheckResult(p.id, False, f"⏳ {head}: not done yet. Replace the `...` with your prediction "
+                                        f"({what}) before you run the cells that measure it.")
+    if p.choices:
+        if not isinstance(value, str) or _norm(value) not in {_norm(c) for c in p.choices}:
+            raise ValueError(f"your prediction for {p.id} must be one of {list(p.choices)}; got {value!r}")
+        right = _norm(value) == _norm(p.answer)
+        shown = repr(value)
+    else:
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"your prediction for {p.id} must be a number; got {value!r} ({type(value).__name__})")
+        if not math.isfinite(value):
+            raise ValueError(f"your prediction for {p.id} must be a finite number; got {value!r}")
+        right = abs(value - p.answer) <= p.atol + p.rtol * abs(p.answer)
+        shown = f"{value:g}"
+    if right:
+        return CheckResult(p.id, True, f"✅ {head}: you predicted {shown}, which is right. {p.explain}")
+    return CheckResult(p.id, False, f"❌ {head}: you predicted {shown}; the answer is {p.answer!r}. {p.explain}")
+
+
+def exercise(exercise_id: str, reference: Callable[..., Any], *, title: str, hints: tuple[str, ...] | str = (),
              **options: Any) -> Callable[[Callable], Callable]:
     """Decorator: register the exercise ``exercise_id`` with the decorated function as its input maker.
 
@@ -339,7 +435,7 @@ def exercise(exercise_id: str, reference: Callable[..., Any], *, title: str, hin
     """
     def decorate(make_inputs: Callable[[torch.Generator], tuple]) -> Callable[[torch.Generator], tuple]:
         register(Exercise(id=exercise_id, title=title, reference=reference, make_inputs=make_inputs,
-                          hint=hint, **options))
+                          hints=hints, **options))
         return make_inputs
 
     return decorate

@@ -24,5 +24,12 @@ register(Exercise(
     title="length of every pair (2i, 2i+1)",
     reference=_pair_norms,
     make_inputs=_inputs,
-    hint="x[..., 0::2] takes the even coordinates and x[..., 1::2] the odd ones",
+    hints=(
+        "A pair (x_2i, x_2i+1) is a 2-D vector; its length is the square root of the sum of the squares "
+        "of its two coordinates.",
+        "Take the first members of all pairs at once (the even coordinates) and the second members (the odd "
+        "ones): two tensors of shape (..., dim // 2), combined elementwise.",
+        "x[..., 0::2] steps through the last dimension from 0 in steps of 2 (the even coordinates), "
+        "x[..., 1::2] from 1; ** 2, + and torch.sqrt work elementwise.",
+    ),
 ))

@@ -34,8 +34,15 @@ register(Exercise(
     title="merge the attention heads back (fix the broken view)",
     reference=_merge_heads,
     make_inputs=_merge_heads_inputs,
-    hint="after transpose(1, 2) the memory is no longer in (B, S, H, D) order, so .view refuses; "
-         "section 1 shows two ways out",
+    hints=(
+        "transpose only swaps strides: after transpose(1, 2) the memory is still in (B, H, S, D) order, "
+        "which is why .view refuses to merge H and D into one dimension.",
+        "Section 1 shows two ways out: copy the data into the new order first, or use the function that "
+        "returns a view when it can and copies when it must.",
+        "x.transpose(1, 2) already has the right shape (B, S, H, D), only not the memory order that .view "
+        "needs: restore that order (.contiguous()) before merging the last two dimensions, or merge them with "
+        ".reshape instead of .view.",
+    ),
 ))
 
 
@@ -57,7 +64,14 @@ register(Exercise(
     title="causal mask by broadcasting",
     reference=_causal_mask,
     make_inputs=_causal_mask_inputs,
-    hint="compare a column of query positions (seq_len, 1) with a row of key positions (1, seq_len)",
+    hints=(
+        "Query i may look at key j exactly when j <= i: one comparison per (i, j) cell, and broadcasting "
+        "does all the cells at once, no loop.",
+        "Make the query positions a column (seq_len, 1) and the key positions a row (1, seq_len); comparing "
+        "the two broadcasts to (seq_len, seq_len).",
+        "torch.arange gives the positions 0 .. seq_len - 1; indexing with [:, None] makes a column, [None, :] a row; "
+        "a comparison operator returns a bool tensor.",
+    ),
 ))
 
 
@@ -87,8 +101,14 @@ register(Exercise(
     make_inputs=_normalize_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="statistics of shape (1, C, 1, 1) broadcast against x (keepdim=True); "
-         "mind the `unbiased` flag of var",
+    hints=(
+        "Batch normalisation keeps one mean and one variance per channel: average over every dimension "
+        "except C.",
+        "Reduce over dim=(0, 2, 3) with keepdim=True, so that the statistics have shape (1, C, 1, 1) and "
+        "broadcast straight back against x.",
+        "The variance must be the biased one (divide by the count, not count - 1): unbiased=False, or the "
+        "mean of the squared deviations. The 1e-5 goes inside the square root.",
+    ),
 ))
 
 
@@ -115,7 +135,14 @@ register(Exercise(
     reference=_attention_scores,
     make_inputs=_attention_inputs,
     atol=1e-4,
-    hint="a letter that appears in both inputs but not in the output is summed over",
+    hints=(
+        "scores[b, i, j] multiplies query i and key j coordinate by coordinate and adds up the products: "
+        "one dot product for every (query, key) pair.",
+        "In einsum, give each dimension a letter: one for the batch, one for the query positions, another "
+        "for the key positions, one for the features. The output keeps the batch and both positions.",
+        "A letter that appears in both inputs but not in the output is summed over: leave the feature "
+        "letter out after the '->'.",
+    ),
 ))
 
 
@@ -143,7 +170,13 @@ register(Exercise(
     title="position-by-frequency table (outer product)",
     reference=_position_table,
     make_inputs=_position_table_inputs,
-    hint="every t[m] times every inv_freq[i], nothing summed: an outer product",
+    hints=(
+        "Every position times every frequency, nothing added up: which product of two vectors gives a "
+        "table like that?",
+        "It is the outer product: torch.outer, an einsum whose two letters both survive, or broadcasting a "
+        "column against a row.",
+        "With broadcasting: t as a column (seq, 1) times inv_freq as a row (1, dim/2) gives (seq, dim/2).",
+    ),
 ))
 
 
@@ -169,7 +202,14 @@ register(Exercise(
     title="pick one entry per row with gather",
     reference=_pick_per_row,
     make_inputs=_pick_inputs,
-    hint="gather needs an index with as many dimensions as x, and returns the index's shape",
+    hints=(
+        "For row r you want the one entry in column idx[r]: gather along dimension 1 picks, per row, the "
+        "columns an index names.",
+        "gather needs an index with as many dimensions as x, and returns the shape of the index: here an "
+        "index of shape (N, 1), one column per row.",
+        "Add the missing dimension to idx before gather(1, ...), and remove it from the result so that you "
+        "return shape (N,).",
+    ),
 ))
 
 
@@ -200,7 +240,13 @@ register(Exercise(
     title="write values into chosen columns with scatter_",
     reference=_scatter_rows,
     make_inputs=_scatter_inputs,
-    hint="scatter_ writes into an existing tensor: start from zeros of the output's shape",
+    hints=(
+        "scatter_ writes into an existing tensor, in place: you need a tensor to write into first.",
+        "Start from zeros of the output's shape, (N, num_cols), with the dtype of values; scatter_ along "
+        "dimension 1 puts values[r, k] at column index[r, k] of row r.",
+        "The call is out.scatter_(dim, index, src): two of your three inputs are the index and the source; "
+        "scatter_ returns out itself, so you can return its result.",
+    ),
 ))
 
 
@@ -231,5 +277,12 @@ register(Exercise(
     title="look up each token's cos row: cos[position_ids]",
     reference=_select_positions,
     make_inputs=_select_inputs,
-    hint="indexing with an integer tensor of shape (B, S) gives (B, S, D); the heads go at dimension 1",
+    hints=(
+        "Indexing a table with a tensor of integers picks whole rows: the result has the index's shape "
+        "followed by the length of a row.",
+        "A (max_pos, D) table indexed by a (B, S) tensor of position ids is (B, S, D): the row of each "
+        "token's position.",
+        "The result needs a size-1 head dimension at position 1, (B, 1, S, D), so that it broadcasts "
+        "against q of shape (B, H, S, D): unsqueeze, or None in an index.",
+    ),
 ))

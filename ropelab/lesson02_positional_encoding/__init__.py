@@ -14,7 +14,12 @@ The encoding itself and its periods are in the core (:func:`ropelab.sinusoidal_p
   analogy (:func:`binary_analogy_figure`, :func:`binary_digits`, :func:`binary_sinusoids`) and
   what happens beyond the trained length (:func:`extrapolation_figure`,
   :func:`nearest_trained_similarity`, :func:`circle_coverage`).
-* ``exercises``: ``"02.sinusoidal_pe"`` and ``"02.wavelengths"``.
+* ``shift``: the shift property ``PE[pos + k] = M(k) PE[pos]``: :func:`shift_matrix` (``M(k)``, which
+  is RoPE's ``R_{Theta,-k}``), :func:`pair_angles` (where each pair sits on its circle) and
+  :func:`pe_similarity_by_distance` (the similarity of two encodings depends on their distance
+  only); drawn by ``figures.shift_figure``.
+* ``exercises``: ``"02.sinusoidal_pe"``, ``"02.wavelengths"``, ``"02.shift_matrix"`` and the
+  prediction ``"02.full_turns"``.
 """
 from .attention import attention_weights, projection_weights, self_attention
 from .figures import (
@@ -28,10 +33,13 @@ from .figures import (
     pe_columns,
     pe_heatmap,
     period_figure,
+    shift_figure,
 )
+from .shift import pair_angles, pe_similarity_by_distance, shift_matrix
 
 __all__ = [
     "attention_weights", "self_attention", "projection_weights",
     "pe_heatmap", "pe_columns", "measured_periods", "period_figure", "binary_digits", "binary_sinusoids",
     "binary_analogy_figure", "nearest_trained_similarity", "circle_coverage", "extrapolation_figure",
+    "shift_matrix", "pair_angles", "pe_similarity_by_distance", "shift_figure",
 ]

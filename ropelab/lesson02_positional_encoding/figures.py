@@ -6,6 +6,9 @@
   next to the period measured from the encoding itself (:func:`measured_periods`);
 * :func:`binary_analogy_figure`: binary digits of 0..15 beside sinusoids whose signs are
   those digits, and the real encoding for ``d = 8`` (a "decimal" counter);
+* :func:`shift_figure`: the shift property ``PE[pos + k] = M(k) PE[pos]``: the matrix ``M(k)``
+  (:func:`ropelab.lesson02_positional_encoding.shift.shift_matrix`) and, pair by pair, the same
+  turn by ``k * theta_i`` from every starting position;
 * :func:`extrapolation_figure`: how positions beyond a trained length compare with the
   trained ones (:func:`nearest_trained_similarity`, :func:`circle_coverage`).
 
@@ -20,12 +23,13 @@ import torch
 
 from .._validate import check_base, check_even_dim, check_int, check_tensor
 from ..common.figures import GREY, PALETTE, new_figure, style
-from ..rope import DEFAULT_BASE, angles, sinusoidal_pe, wavelengths
+from ..rope import DEFAULT_BASE, angles, inv_freq, sinusoidal_pe, wavelengths
+from .shift import shift_matrix
 
 __all__ = [
     "pe_heatmap", "pe_columns", "measured_periods", "period_figure", "binary_digits",
     "binary_sinusoids", "binary_analogy_figure", "nearest_trained_similarity", "circle_coverage",
-    "extrapolation_figure",
+    "extrapolation_figure", "shift_figure",
 ]
 
 CMAP = "RdBu_r"        # diverging: -1 blue, 0 white, +1 red
@@ -86,8 +90,11 @@ def nearest_trained_similarity(trained: int, total: int, dim: int, base: float =
     """For every position ``p < total``: the highest cosine similarity between ``PE[p]`` and any
     trained ``PE[n]``, ``n < trained``. float64 ``(total,)``.
 
-    It is 1 inside the trained range (``p`` itself is there) and shows how unlike every
-    trained encoding the positions beyond it are.
+    It is 1 inside the trained range (``p`` itself is there). Every row has the same length and
+    ``PE[m] . PE[n]`` depends on ``m - n`` only, so beyond the range it is a function of the
+    distance ``p - (trained - 1)`` to the nearest trained position alone: the largest
+    :func:`ropelab.lesson02_positional_encoding.shift.pe_similarity_by_distance` over the
+    distances from ``p`` to the trained positions.
     """
     trained = check_int(trained, "trained", minimum=1)
     total = check_int(total, "total", minimum=trained)
@@ -245,8 +252,9 @@ def binary_analogy_figure(n: int = 16):
 
 
 def extrapolation_figure(trained: int = 128, total: int = 1024, dim: int = 64, base: float = DEFAULT_BASE):
-    """Left: the best cosine similarity of each position's encoding to a trained one.
-    Right: the fraction of each pair's circle the trained positions visit."""
+    """Left: the best cosine similarity of each position's encoding to a trained one (a function of the
+    distance to the trained range only). Right: the fraction of each pair's circle the trained positions
+    visit (the slow pairs' unseen angles are what is really new beyond the trained length)."""
     dim = check_even_dim(dim, "dim")
     best = nearest_trained_similarity(trained, total, dim, base).numpy()
     cover = circle_coverage(trained, dim, base).numpy()
@@ -261,12 +269,81 @@ def extrapolation_figure(trained: int = 128, total: int = 1024, dim: int = 64, b
         ax.set_xlim(0, total - 1)
         ax.set_xlabel("position p")
         ax.set_ylabel("max cos-sim to a trained PE")
-        ax.set_title(f"Beyond {trained}, no trained encoding looks alike", fontsize=15)
+        ax.set_title(f"Beyond {trained}: similarity falls with the distance to the range", fontsize=15)
         i = np.arange(dim // 2)
         bx.bar(i, cover, color=[PALETTE["green"] if c >= 1 else PALETTE["orange"] for c in cover])
         bx.set_ylim(0, 1.08)
         bx.set_xlabel("pair index i")
         bx.set_ylabel("fraction of the circle seen")
-        bx.set_title(f"Slow pairs saw only an arc in {trained} positions", fontsize=15)
+        bx.set_title("What is new: slow pairs saw only an arc", fontsize=15)
+        fig.tight_layout()
+    return fig
+
+
+def shift_figure(k: int = 2, dim: int = 16, pairs=(0, 1), starts=(0, 5, 11), num_positions: int = 20,
+                 base: float = DEFAULT_BASE):
+    """The shift property: ``PE[pos + k] = M(k) PE[pos]`` with one matrix for every ``pos``.
+
+    Left: ``M(k)`` for ``dim`` (block diagonal; its entries contain ``k`` but no ``pos``).
+    Then one panel per pair ``i`` in ``pairs``: the points ``(cos, sin)(pos * theta_i)`` of
+    positions ``0 .. num_positions-1`` on the unit circle, and an arrow from each ``pos`` in
+    ``starts`` to ``pos + k``: every arrow turns by the same angle ``k * theta_i``.
+    """
+    dim = check_even_dim(dim, "dim")
+    base = check_base(base, "base")
+    k = check_int(k, "k", minimum=1)
+    num_positions = check_int(num_positions, "num_positions", minimum=2)
+    pairs = [check_int(i, "pairs[...]", minimum=0) for i in pairs]
+    starts = [check_int(p, "starts[...]", minimum=0) for p in starts]
+    for i in pairs:
+        if i >= dim // 2:
+            raise ValueError(f"pairs must lie in 0 .. dim // 2 - 1 = {dim // 2 - 1}; got {i}")
+    if starts and max(starts) + k >= num_positions:
+        raise ValueError(f"every start + k must be < num_positions = {num_positions}; got start "
+                         f"{max(starts)} with k = {k}")
+    M = shift_matrix(k, dim, base).numpy()
+    theta = inv_freq(dim, base, torch.float64).numpy()
+    pos = np.arange(num_positions)
+    fig = new_figure(5.6 + 5.0 * len(pairs), 5.6)
+    with style():
+        widths = [1.25] + [1.0] * len(pairs)
+        axes = fig.subplots(1, 1 + len(pairs), gridspec_kw=dict(width_ratios=widths))
+        ax = axes[0]
+        im = ax.imshow(M, cmap=CMAP, vmin=-1, vmax=1, interpolation="nearest")
+        ax.set_xlabel("column: dimension of PE[pos]")
+        ax.set_ylabel("row: dimension of PE[pos + k]")
+        ax.set_title(f"M({k}), d = {dim}: one 2×2 block per pair", fontsize=14)
+        ax.set_xticks(range(0, dim, 2))
+        ax.set_yticks(range(0, dim, 2))
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03, label="entry")
+        circle = np.linspace(0, 2 * math.pi, 200)
+        colors = [PALETTE[c] for c in ("blue", "vermillion", "green", "purple")]
+        for ax, i in zip(axes[1:], pairs):
+            a = pos * theta[i]
+            ax.plot(np.cos(circle), np.sin(circle), color=GREY, lw=0.8, ls=":")
+            ax.plot(np.cos(a), np.sin(a), "o", color=GREY, ms=4, zorder=2)
+            for j, (p, color) in enumerate(zip(starts, colors)):
+                r = 1.08 + 0.1 * j                                       # one ring per arrow: no overlaps
+                arc = np.linspace(a[p], a[p + k], 40)                   # along the circle, pos -> pos + k
+                ax.plot(r * np.cos(arc), r * np.sin(arc), color=color, lw=2.4, zorder=3)
+                ax.annotate("", xy=(r * math.cos(arc[-1]), r * math.sin(arc[-1])),
+                            xytext=(r * math.cos(arc[-4]), r * math.sin(arc[-4])), zorder=3,
+                            arrowprops=dict(arrowstyle="-|>", color=color, lw=2.2, mutation_scale=18,
+                                            shrinkA=0, shrinkB=0))
+                ax.plot(math.cos(a[p]), math.sin(a[p]), "o", color=color, ms=7, zorder=4)
+                for q in (p, p + k):
+                    ax.text((r + 0.17) * math.cos(a[q]), (r + 0.17) * math.sin(a[q]), str(q), color=color,
+                            ha="center", va="center", fontsize=11)
+            ax.set_xlim(-1.6, 1.6)
+            ax.set_ylim(-1.6, 1.6)
+            ax.set_aspect("equal")
+            ax.set_xlabel(rf"PE[pos, {2 * i + 1}] = $\cos(\mathrm{{pos}}\,\theta_{{{i}}})$")
+            ax.set_ylabel(rf"PE[pos, {2 * i}] = $\sin(\mathrm{{pos}}\,\theta_{{{i}}})$")
+            ax.set_title(rf"pair {i}: +{k} turns by $%d\theta_{{{i}}}$ = {k * theta[i]:.2f} rad" % k,
+                         fontsize=13)
+        fig.suptitle(f"Shift property: PE[pos + {k}] = M({k}) PE[pos]: one matrix, one turn per pair, "
+                     "from every position",
+                     fontsize=16)
         fig.tight_layout()
     return fig

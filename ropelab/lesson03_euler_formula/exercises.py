@@ -1,9 +1,10 @@
-"""Exercises of notebook 03 (Euler's formula): rotations as complex multiplication and as matrices."""
+"""Exercises of notebook 03 (Euler's formula): rotations as complex multiplication and as matrices,
+and two predictions."""
 from __future__ import annotations
 
 import torch
 
-from ..common.exercises import Exercise, register
+from ..common.exercises import Exercise, Prediction, register
 from ..rope import rope_from_angles
 
 __all__: list[str] = []
@@ -62,8 +63,15 @@ register(Exercise(
     title="rotate 2-D points with complex numbers",
     reference=_rotate_points,
     make_inputs=_points_and_angles,
-    hint="torch.view_as_complex(points) is (N,) complex; multiply by torch.polar(torch.ones_like(theta), theta), "
-         "then torch.view_as_real turns it back into (N, 2)",
+    hints=(
+        "Read each point (x, y) as the complex number x + iy: turning it by theta is a single complex "
+        "multiplication (section 3), by a number of length 1 at angle theta.",
+        "torch.view_as_complex turns the (N, 2) points into N complex numbers (it wants a contiguous last "
+        "dimension of size 2); torch.polar(lengths, angles) builds the unit numbers e^{i theta}, with all "
+        "lengths 1.",
+        "Multiply the two complex tensors of shape (N,) elementwise; torch.view_as_real turns the product "
+        "back into (N, 2) float32.",
+    ),
 ))
 
 register(Exercise(
@@ -71,7 +79,13 @@ register(Exercise(
     title="the 2x2 matrix that multiplies like a complex number",
     reference=_complex_to_matrix,
     make_inputs=_unit_complex,
-    hint="(a + ib)(x + iy) = (a x - b y) + i (b x + a y): read the rows off that product",
+    hints=(
+        "A 2x2 matrix is fixed by where it sends (1, 0) and (0, 1): those images are its two columns.",
+        "(a + ib)(x + iy) = (a x - b y) + i (b x + a y): the first row of M holds the coefficients of x and "
+        "y in the real part, the second row those in the imaginary part.",
+        "Build each row from w.real and w.imag with torch.stack(..., dim=-1), shape (N, 2), then stack the "
+        "two rows along dim=-2 to get (N, 2, 2).",
+    ),
 ))
 
 register(Exercise(
@@ -79,5 +93,34 @@ register(Exercise(
     title="read the complex number off a rotation matrix",
     reference=_matrix_to_complex,
     make_inputs=_rotation_matrices,
-    hint="the first column of the matrix is where (1, 0) goes, i.e. w * 1 = a + ib; torch.complex(real, imag)",
+    hints=(
+        "The matrix [[a, -b], [b, a]] is multiplication by a + ib: where does it send the number 1, the "
+        "vector (1, 0)?",
+        "The image of (1, 0) is the first column (a, b): the real part sits in row 0, column 0 and the "
+        "imaginary part in row 1, column 0.",
+        "Index the batch of matrices with m[:, row, column] to get (N,) tensors; torch.complex(real, imag) "
+        "makes complex64 from two float32 tensors.",
+    ),
+))
+
+
+register(Prediction(
+    id="03.turned_length",
+    question="z = 3 + 4i is multiplied by e^{i * 1} (a turn by 1 radian). What is the length |z e^{i}|?",
+    answer=abs(complex(3, 4)),   # 5: |e^{i theta}| = 1 for every theta
+    atol=1e-3,
+    explain=("|z e^{i theta}| = |z| |e^{i theta}| = |z| * 1 = sqrt(3^2 + 4^2) = 5 for any angle: multiplying by a "
+             "number on the unit circle turns a vector and never stretches it. The next cell measures it."),
+))
+
+register(Prediction(
+    id="03.transposed_view",
+    question=("y = torch.zeros(2, 5).t() has shape (5, 2): five (real, imaginary) pairs, it seems. Does "
+              "torch.view_as_complex(y) work, or raise an error?"),
+    answer="raises an error",
+    choices=("works", "raises an error"),
+    explain=("view_as_complex copies nothing: it reads each complex number from two floats that sit side by "
+             "side in memory, so the last dimension must have stride 1. After .t() the strides are (1, 5): "
+             "the two numbers of a 'pair' lie 5 floats apart, and PyTorch refuses. .contiguous() copies them "
+             "into a layout that works (notebook 01, section 1)."),
 ))

@@ -14,7 +14,9 @@ a function of the relative position (相对位置) ``m - n`` only. With one pair
 * :func:`rope_score`: rotate, then take the dot product;
 * :func:`relative_score`: ``g(q, k, r)`` in complex form, without rotating anything;
 * :func:`additive_vs_rotary`, :func:`score_tables`: one token pair moved around, with
-  the sinusoidal PE added (the original Transformer) vs rotated in (RoPE).
+  the sinusoidal PE added (the original Transformer) vs rotated in (RoPE);
+* :func:`additive_terms`: the additive score split into its four terms, to see which of
+  them depend on the absolute positions.
 
 Shapes: ``q``, ``k``: ``(..., dim)`` (leading dims broadcast); distances ``(n_dist,)``.
 
@@ -43,6 +45,7 @@ __all__ = [
     "relative_score",
     "additive_vs_rotary",
     "score_tables",
+    "additive_terms",
 ]
 
 
@@ -197,6 +200,30 @@ def score_tables(x_m, x_n, w_q, w_k, num_positions: int = 32,
     q_add, k_add = (x_m + pe) @ w_q.T, (x_n + pe) @ w_k.T                   # (P, dim)
     q_rot, k_rot = _rotate_each(w_q @ x_m, pos, base), _rotate_each(w_k @ x_n, pos, base)
     return {"additive": q_add @ k_add.T, "rotary": q_rot @ k_rot.T}
+
+
+def additive_terms(x_m, x_n, w_q, w_k, m: int, n: int, base: float = DEFAULT_BASE) -> dict[str, torch.Tensor]:
+    """The additive score ``q_m . k_n`` with ``q_m = W_q (x_m + p_m)``, ``k_n = W_k (x_n + p_n)``, term by term.
+
+    With ``A = W_q^T W_k`` and ``p = ropelab.sinusoidal_pe``::
+
+        q_m . k_n = x_m^T A x_n  +  x_m^T A p_n  +  p_m^T A x_n  +  p_m^T A p_n
+                    "x_x"           "x_p"           "p_x"           "p_p"
+
+    Returns those four 0-d tensors, their sum ``"total"`` (equal to the ``"additive"`` score of
+    :func:`additive_vs_rotary` at ``(m, n)``) and ``"p_dot_p"`` = ``p_m . p_n``, the last term
+    without the weights between the positions (a function of ``m - n`` only). Same inputs as
+    :func:`additive_vs_rotary`, for one pair of positions ``m, n >= 0``.
+    """
+    r = additive_vs_rotary(x_m, x_n, w_q, w_k, m, n, [0], base)   # validates everything
+    m, n = r["m"], r["n"]
+    pe = sinusoidal_pe(max(m, n) + 1, x_m.shape[0], base).to(x_m.dtype)
+    p_m, p_n = pe[m], pe[n]
+    A = w_q.T @ w_k
+    terms = {"x_x": x_m @ A @ x_n, "x_p": x_m @ A @ p_n, "p_x": p_m @ A @ x_n, "p_p": p_m @ A @ p_n}
+    terms["total"] = terms["x_x"] + terms["x_p"] + terms["p_x"] + terms["p_p"]
+    terms["p_dot_p"] = p_m @ p_n
+    return terms
 
 
 def _rotate_each(v: torch.Tensor, positions: torch.Tensor, base: float) -> torch.Tensor:

@@ -42,6 +42,7 @@ DEFAULT_Q = (1.0, 0.35)
 DEFAULT_K = (0.45, 0.95)
 R_MAX = 20          # the relative-position axis runs over [-R_MAX, R_MAX]
 SHIFTS = (1, 5, 50)  # extra shifts of both positions shown in the readout
+LABEL_ROOM = 0.2    # half the space (data units) the angle label needs clear of the arrows
 
 
 def _pair(v, name: str) -> tuple[float, float]:
@@ -112,10 +113,17 @@ def _arc(a: complex, b: complex, radius: float, n: int = 50) -> tuple[np.ndarray
 
 
 def _arc_label(a: complex, b: complex, radius: float) -> tuple[float, float]:
+    """Where the angle label goes: on the bisector of the two arrows ``a`` and ``b``, where the wedge
+    between them is wide enough for the text; beyond the arrow tips when it never is (a narrow angle)."""
     start = cmath.phase(a) if a else 0.0
     delta = cmath.phase(b / a) if a and b else 0.0
     mid = start + delta / 2
-    return (radius + 0.2) * math.cos(mid), (radius + 0.2) * math.sin(mid)
+    r = radius + 0.2
+    shorter, longer = sorted((abs(a), abs(b)))
+    room = LABEL_ROOM / max(math.sin(abs(delta) / 2), 1e-9)   # distance at which the wedge fits the text
+    if room > r:
+        r = room if room < shorter - LABEL_ROOM else longer + 0.28
+    return r * math.cos(mid), r * math.sin(mid)
 
 
 def _titles(state: Mapping[str, Any]) -> tuple[str, str]:
@@ -150,10 +158,12 @@ def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     radius = 0.3 * min(state["norm_q"], state["norm_k"], 1.5) + 0.05
     (h["arc"],) = ax.plot(*_arc(kr, qr, radius), color="black", lw=1.5)
     h["arc_label"] = ax.text(*_arc_label(kr, qr, radius), f"{state['angle_between_deg']:.0f}°",
-                             fontsize=13, ha="center", va="center")
+                             fontsize=13, ha="center", va="center", zorder=5,
+                             bbox=dict(fc="white", ec="none", alpha=0.8, pad=1.0))
     ax.plot([], [], color=Q_COLOR, lw=3.5, label=r"$f(q, m) = R(m\theta)\,q$")
     ax.plot([], [], color=K_COLOR, lw=3.5, label=r"$f(k, n) = R(n\theta)\,k$")
-    ax.plot([], [], color=GREY, lw=1.5, label="q, k before rotation")
+    ax.plot([], [], color=Q_COLOR, lw=1.5, alpha=0.35, label="q before rotation")
+    ax.plot([], [], color=K_COLOR, lw=1.5, alpha=0.35, label="k before rotation")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=11, frameon=False)
     h["title"] = ax.set_title(_titles(state)[0], fontsize=15)
 

@@ -1,10 +1,10 @@
 """Exercises of notebook 05 (RoPE in d dimensions): the elementwise form, the block-diagonal
-matrix, and the relative property checked for a given pair."""
+matrix, and the relative property checked for a given pair; and two predictions."""
 from __future__ import annotations
 
 import torch
 
-from ..common.exercises import Exercise, randint, register
+from ..common.exercises import Exercise, Prediction, randint, register
 from ..rope import rope_interleaved, rotation_matrix
 
 __all__: list[str] = []
@@ -52,9 +52,16 @@ register(Exercise(
     make_inputs=_rope_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="cos and sin of the angle table are (seq, dim // 2): repeat_interleave(2, dim=-1) makes them "
-         "(seq, dim); rotate maps each pair (x1, x2) to (-x2, x1): "
-         "torch.stack((-x[..., 1::2], x[..., 0::2]), -1).flatten(-2)",
+    hints=(
+        "Section 5's formula: x * cos + rotate(x) * sin, where cos and sin come from the angle table of your "
+        "positions and rotate is the quarter turn of every pair.",
+        "ropelab.angles(positions, dim) is (seq, dim // 2), one angle per pair, but every pair has two "
+        "coordinates: repeat each column twice next to itself (repeat_interleave along the last dim) to "
+        "line cos and sin up with x.",
+        "rotate sends each pair (x_2j, x_2j+1) to (-x_2j+1, x_2j): take the odd and the even coordinates with "
+        "step-2 slices, stack them in the new order along a new last dimension, then flatten that dimension "
+        "back into the last one.",
+    ),
 ))
 
 register(Exercise(
@@ -64,8 +71,14 @@ register(Exercise(
     make_inputs=_matrix_inputs,
     atol=1e-5,
     rtol=1e-5,
-    hint="start from torch.zeros(dim, dim); ropelab.angles([position], dim)[0] gives the dim // 2 angles; "
-         "fill R[2i, 2i], R[2i, 2i+1], R[2i+1, 2i], R[2i+1, 2i+1]",
+    hints=(
+        "R_{Theta,m} is zero except for one 2x2 rotation block per pair on the diagonal (section 2); block j "
+        "turns by m theta_j.",
+        "The dim // 2 angles m theta_j of a single position are one row of the angle table: ask "
+        "ropelab.angles for a list holding just that position. Then fill the blocks in a loop over j.",
+        "Block j takes rows and columns 2j and 2j+1: cos on its diagonal, -sin above it, sin below it. "
+        "Start from a (dim, dim) float32 zero matrix.",
+    ),
 ))
 
 register(Exercise(
@@ -75,5 +88,37 @@ register(Exercise(
     make_inputs=_pair_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="R_m^T = R_{-m} and R_{-m} R_n = R_{n-m}; the relative rotation goes on the key side",
+    hints=(
+        "Two sides of one identity: lhs rotates q to m and k to n, then takes the dot product; rhs rotates "
+        "only the key, by the relative position.",
+        "ropelab.rotation_matrix(m, dim) is R_{Theta,m}. For rhs: R_m^T = R_{-m} and R_{-m} R_n = R_{n-m}, "
+        "so the relative rotation goes on the key side.",
+        "rhs is q^T R_{n-m} k: a vector, a matrix and a vector chained with @. Return the two 0-d tensors "
+        "as a tuple (lhs, rhs).",
+    ),
+))
+
+
+register(Prediction(
+    id="05.nonzero_entries",
+    question=("R_{Theta,m} for d = 128 is a 128 x 128 matrix, 16,384 entries. At position m = 7, how many of them "
+              "are not zero?"),
+    answer=(128 // 2) * 4,   # d/2 blocks of 2 x 2, nothing outside them
+    atol=0,
+    explain=("d/2 = 64 pairs, each a 2x2 block (cos, -sin, sin, cos) on the diagonal, and zeros everywhere "
+             "else: 64 * 4 = 256 = 2d non-zero entries, so a fraction 1 - 2/d of the matrix is zero. "
+             "(At m = 0 the sines vanish too and only the 128 ones on the diagonal are left.) The next cell "
+             "counts them."),
+))
+
+register(Prediction(
+    id="05.random_qk_decay",
+    question=("Draw q and k independently at random (Gaussian entries, d = 128). As the distance |m - n| grows "
+              "from 0 to 1,000, does the average |score| fall, stay about the same, or grow?"),
+    answer="stays about the same",
+    choices=("falls", "stays about the same", "grows"),
+    explain=("A rotation of a Gaussian random vector is just as random: R_{Theta,n-m} k has the same "
+             "distribution as k, so every distance gives the same average |q . R k|. The bound only caps |g|; "
+             "it is not a prediction for arbitrary vectors. The decay appears when q and k are alike "
+             "(the next cell also draws correlated pairs and k = q)."),
 ))

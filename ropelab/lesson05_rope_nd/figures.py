@@ -49,8 +49,8 @@ def rotation_matrix_figure(positions: Sequence[int] = (1, 5), dim: int = 16, bas
             for i in range(dim // 2):
                 ax.add_patch(Rectangle((2 * i - 0.5, 2 * i - 0.5), 2, 2, fill=False, ec="black", lw=1.2))
             ax.set_title(f"$R_{{\\Theta,m}}$ for m = {m:g}, d = {dim}", fontsize=15)
-            ax.set_xlabel("column j")
-            ax.set_ylabel("row i")
+            ax.set_xlabel("column of R")
+            ax.set_ylabel("row of R")
             ax.set_xticks(range(0, dim, 2))
             ax.set_yticks(range(0, dim, 2))
             ax.grid(False)
@@ -65,7 +65,7 @@ def rotation_matrix_figure(positions: Sequence[int] = (1, 5), dim: int = 16, bas
 # ---------------------------------------------------------------------------
 
 def frequencies_figure(dim: int = 128, bases: Sequence[float] = (DEFAULT_BASE,)):
-    """``theta_i = base^(-2i/d)`` against ``i`` on a log scale, with the wavelengths ``2*pi/theta_i``."""
+    """``theta_j = base^(-2j/d)`` against the pair index ``j`` on a log scale, with the wavelengths ``2*pi/theta_j``."""
     dim = check_even_dim(dim, "dim")
     fig = new_figure(10.5, 5.2)
     colors = [PALETTE["blue"], PALETTE["vermillion"], PALETTE["green"], PALETTE["purple"]]
@@ -76,19 +76,19 @@ def frequencies_figure(dim: int = 128, bases: Sequence[float] = (DEFAULT_BASE,))
             th = inv_freq(dim, base).double().numpy()
             ax.semilogy(np.arange(dim // 2), th, "o-", ms=3.5, lw=1.8, color=colors[j % len(colors)],
                         label=f"base = {base:,.0f}")
-        ax.set_xlabel("pair index i")
-        ax.set_ylabel(r"frequency $\theta_i$ (radians per position)")
-        ax.set_title(rf"$\theta_i = \mathrm{{base}}^{{-2i/d}}$, d = {dim}: a straight line on a log scale")
+        ax.set_xlabel("pair index j")
+        ax.set_ylabel(r"frequency $\theta_j$ (radians per position)")
+        ax.set_title(rf"$\theta_j = \mathrm{{base}}^{{-2j/d}}$, d = {dim}: a straight line on a log scale")
         sec = ax.secondary_yaxis("right", functions=(lambda t: 2 * np.pi / np.clip(t, 1e-12, None),
                                                      lambda w: 2 * np.pi / np.clip(w, 1e-12, None)))
-        sec.set_ylabel(r"wavelength $2\pi/\theta_i$ (positions)")
+        sec.set_ylabel(r"wavelength $2\pi/\theta_j$ (positions)")
         ax.legend(loc="upper right", frameon=True, framealpha=0.9)
         fig.tight_layout()
     return fig
 
 
 def angle_table_figure(num_positions: int = 256, dim: int = 128, base: float = DEFAULT_BASE):
-    """Heatmap of the angle table ``m * theta_i`` (``ropelab.angles``), wrapped to ``[0, 2*pi)``."""
+    """Heatmap of the angle table ``m * theta_j`` (``ropelab.angles``), wrapped to ``[0, 2*pi)``."""
     num_positions = check_int(num_positions, "num_positions", minimum=1)
     table = angles(torch.arange(num_positions), dim, base).double()
     wrapped = torch.remainder(table, 2 * math.pi).numpy()
@@ -97,9 +97,9 @@ def angle_table_figure(num_positions: int = 256, dim: int = 128, base: float = D
         ax = fig.add_subplot(1, 1, 1)
         im = ax.imshow(wrapped, aspect="auto", cmap="twilight", vmin=0, vmax=2 * np.pi,
                        interpolation="nearest", origin="upper")
-        ax.set_xlabel("pair index i (fast → slow)")
+        ax.set_xlabel("pair index j (fast → slow)")
         ax.set_ylabel("position m")
-        ax.set_title(r"Angle table $m\,\theta_i$ mod $2\pi$: early pairs spin, late pairs barely move")
+        ax.set_title(r"Angle table $m\,\theta_j$ mod $2\pi$: early pairs spin, late pairs barely move")
         ax.grid(False)
         cb = fig.colorbar(im, ax=ax, ticks=[0, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi])
         cb.ax.set_yticklabels(["0", "π/2", "π", "3π/2", "2π"])

@@ -1,4 +1,4 @@
-"""The frequency explorer: move the base and the head dimension, watch theta_i and the decay bound.
+"""The frequency explorer: move the base and the head dimension, watch theta_j and the decay bound.
 
 One widget, one file: the pure model (:func:`frequency_state`, numbers only), the drawing
 (:func:`draw_frequency`, :func:`update_frequency`), the HTML readout (:func:`frequency_readout`)
@@ -52,7 +52,7 @@ _DISTANCES = _decay_distances()
 def frequency_state(base: float = DEFAULT_BASE, dim: int = 128) -> dict[str, Any]:
     """Numbers behind the frequency explorer for a given ``base`` and ``dim``.
 
-    Returns ``pair_frac = 2i/d``, ``theta`` (``ropelab.inv_freq``), ``wavelength``,
+    Returns ``pair_frac = 2j/d``, ``theta`` (``ropelab.inv_freq``), ``wavelength``,
     ``distances`` and ``bound``: :func:`ropelab.lesson05_rope_nd.decay.decay_bound` divided by its value at
     distance 0, ``(d/2 + 1)/2``, so every curve starts at 1. ``half_distance`` is the first
     distance where the normalised bound drops below 1/2; ``far_mean`` its average over the
@@ -82,15 +82,15 @@ def _freq_titles(state: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def draw_frequency(fig, state: Mapping[str, Any]) -> dict[str, Any]:
-    """Left: ``theta_i`` against ``2i/d`` (log scale). Right: the normalised decay bound."""
+    """Left: ``theta_j`` against ``2j/d`` (log scale). Right: the normalised decay bound."""
     h: dict[str, Any] = {}
     ax = fig.add_axes((0.07, 0.14, 0.38, 0.74))
     h["ax"] = ax
     ax.set_yscale("log")
     ax.set_xlim(-0.02, 1.0)
     ax.set_ylim(*THETA_YLIM)
-    ax.set_xlabel("pair position 2i/d")
-    ax.set_ylabel(r"frequency $\theta_i$ (rad / position)")
+    ax.set_xlabel("pair position 2j/d")
+    ax.set_ylabel(r"frequency $\theta_j$ (rad / position)")
     ref = frequency_state() if (state["base"], state["dim"]) != (DEFAULT_BASE, 128) else state
     ax.plot(ref["pair_frac"], ref["theta"], color=GREY, lw=1.2, alpha=0.7, label="base 10,000, d = 128")
     (h["theta"],) = ax.plot(state["pair_frac"], state["theta"], "o-", color=Q_COLOR, ms=3, lw=1.5,
@@ -151,7 +151,7 @@ DIM_RANGE = (8, 256)
 def frequency_widget(base: float = DEFAULT_BASE, dim: int = 128) -> InteractiveFigure:
     """Sliders for the RoPE base (log scale, 100 to 1,000,000) and the head dimension d (8 to 256).
 
-    Left: the frequencies ``theta_i = base^(-2i/d)`` on a log scale against ``2i/d``.
+    Left: the frequencies ``theta_j = base^(-2j/d)`` on a log scale against ``2j/d``.
     Right: the RoFormer relative upper bound against distance, divided by its value at
     distance 0. The grey curves are base 10,000 and d = 128 for comparison. The readout gives
     the fastest and slowest frequency with their wavelengths and where the bound halves.

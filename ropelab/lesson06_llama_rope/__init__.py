@@ -10,7 +10,7 @@ form line by line, RoPE in every layer, and the KV cache.
 * ``figures``: :func:`kv_cache_figure`, which keys each query sees and which table rows each
   forward call uses while decoding with a KV cache, drawn from :func:`kv_cache_state`.
 * ``exercises``: ``"06.reshape_for_broadcast"``, ``"06.apply_rotary_emb"`` and
-  ``"06.causal_mask"``, and the decorator ``exercise`` that registers them (lesson 07 uses it too).
+  ``"06.causal_mask"``, and the predictions ``"06.cache_holds"`` and ``"06.shifted_block"``.
 """
 from . import llama
 from .figures import kv_cache_figure, kv_cache_state

@@ -146,8 +146,9 @@ def repeat_kv(x: torch.Tensor, n_rep: int) -> torch.Tensor:
 def slice_freqs_cis(freqs_cis: torch.Tensor, start_pos: int, seqlen: int) -> torch.Tensor:
     """Rows ``start_pos : start_pos + seqlen`` of the table: the positions of a new token block.
 
-    Meta's table is computed once, at a fixed length, and cannot grow; asking for
-    positions beyond its end raises (plain slicing would silently return fewer rows).
+    Meta's table is computed once, at a fixed length, and cannot grow. Slicing past its end
+    returns fewer rows than tokens, and Meta's ``reshape_for_broadcast`` then stops at its
+    ``assert`` (a bare ``AssertionError``); this function raises before that and says why.
     """
     return freqs_cis[start_pos : start_pos + seqlen]
 
@@ -250,6 +251,10 @@ class TinyLlama(nn.Module):
     ``2 * max_seq_len``); ``forward(h, start_pos)`` takes the rows ``start_pos : start_pos + S``
     and gives the **same rows to every layer**: positions enter each attention layer
     afresh instead of being added once to the input. ``h: (B, S, dim)`` -> ``(B, S, dim)``.
+
+    As in Meta's code the table is a plain attribute, not a registered buffer: ``model.to(...)``
+    does not touch it (it stays complex64 on its device, and is not in ``state_dict()``), and
+    ``forward`` moves it to the input's device by hand (``self.freqs_cis.to(h.device)``).
     (No embeddings, feed-forward blocks or norms: only what matters for positions.)
     """
 
@@ -262,12 +267,14 @@ class TinyLlama(nn.Module):
             Attention(dim, n_heads, max_batch_size, max_seq_len, rope=rope) for _ in range(n_layers)
         )
         rope_positions = max_seq_len * 2 if rope_positions is None else rope_positions
-        self.register_buffer("freqs_cis", precompute_freqs_cis(dim // n_heads, rope_positions, theta),
-                             persistent=False)
+        # as Meta: a plain attribute, not a buffer, so model.to(...) neither moves nor casts it
+        # (a complex buffer cast to bfloat16 would lose its imaginary part); forward moves it by hand
+        self.freqs_cis = precompute_freqs_cis(dim // n_heads, rope_positions, theta)
 
     @validated(_checks.tiny_llama_forward)
     def forward(self, h: torch.Tensor, start_pos: int = 0) -> torch.Tensor:
         _bsz, seqlen, _ = h.shape
+        self.freqs_cis = self.freqs_cis.to(h.device)
         freqs_cis = self.freqs_cis[start_pos : start_pos + seqlen]
 
         mask = None

@@ -25,7 +25,9 @@ def layout_pairs_state(dim: int = 8) -> dict[str, Any]:
 
     ``interleaved[i] = (2i, 2i + 1)``; ``half[i] = (i, i + dim/2)``; ``perm`` is
     :func:`ropelab.interleaved_to_half_index` (half slot ``s`` holds interleaved coordinate
-    ``perm[s]``); ``pair_of_slot`` gives, per layout, the pair index of each slot.
+    ``perm[s]``); ``pair_of_slot`` gives, per layout, the pair index of each slot, and ``holds``
+    which coordinate ``j`` of the interleaved vector ``x`` each slot holds (``x_half = x[..., perm]``:
+    the half row reads ``x0 x2 x4 x6 x1 x3 x5 x7`` for ``dim = 8``).
     """
     dim = check_even_dim(dim, "dim")
     half = dim // 2
@@ -39,6 +41,10 @@ def layout_pairs_state(dim: int = 8) -> dict[str, Any]:
         "pair_of_slot": {
             "interleaved": [s // 2 for s in range(dim)],
             "half": [s % half for s in range(dim)],
+        },
+        "holds": {
+            "interleaved": list(range(dim)),
+            "half": interleaved_to_half_index(dim).tolist(),
         },
     }
 
@@ -66,8 +72,8 @@ def layout_pairs_figure(dim: int = 8):
             for s in range(dim):
                 p = state["pair_of_slot"][layout][s]
                 ax.add_patch(Rectangle((s, y), 0.9, 0.8, fc=cols[p], ec="white", alpha=0.9))
-                ax.text(s + 0.45, y + 0.4, f"{s}", ha="center", va="center", color="white",
-                        fontsize=13, fontweight="bold")
+                ax.text(s + 0.45, y + 0.4, f"x{state['holds'][layout][s]}", ha="center", va="center",
+                        color="white", fontsize=13, fontweight="bold")
                 ax.text(s + 0.45, y + (0.95 if layout == "interleaved" else -0.25),
                         f"pair {p}", ha="center", va="center", fontsize=10, color=cols[p])
         # the permutation: half slot s takes interleaved coordinate perm[s]
@@ -76,8 +82,8 @@ def layout_pairs_figure(dim: int = 8):
             ax.add_patch(FancyArrowPatch((src + 0.45, rows["interleaved"] - 0.05), (s + 0.45, 0.85),
                                          arrowstyle="-|>", mutation_scale=14, color=cols[p], lw=1.6,
                                          alpha=0.8))
-        ax.text(dim + 0.1, -0.75, f"x_half = x_inter[..., perm],  perm = {state['perm']}", ha="right",
-                va="center", fontsize=12, color=GREY)
+        ax.text(dim + 0.1, -0.75, f"each box: the coordinate x_j it holds;  x_half = x[..., perm],  "
+                f"perm = {state['perm']}", ha="right", va="center", fontsize=12, color=GREY)
         ax.text(dim + 0.1, -1.3, "pair i of a token at position m turns by the angle m * theta_i in both",
                 ha="right", va="center", fontsize=12, color=GREY)
         fig.suptitle("Same pairs, same angles, different slots:\nthe two layouts differ by a fixed permutation",

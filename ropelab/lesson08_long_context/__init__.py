@@ -14,15 +14,19 @@
 * ``widget``: :func:`extension_widget` (method, scale factor, target length) with its model
   (``extension_state``, ``draw_extension``, ``update_extension``, ``extension_readout``) and
   :func:`extension_figure`, the same picture as a plain figure.
-* ``figures``: every method side by side (:func:`frequency_scaling_figure`,
-  :func:`unseen_angles_figure`) and the precision figures (:func:`precision_figure`,
+* ``figures``: every method as one rule, the per-pair scale factor
+  (:func:`interpolate_extrapolate_figure`, from :func:`interpolation_state`), every method side by side
+  (:func:`frequency_scaling_figure`, :func:`unseen_angles_figure`) and the precision figures (:func:`precision_figure`,
   :func:`collapse_figure`, :func:`position_error_figure`).
-* ``exercises``: ``08.interpolated_angles``, ``08.ntk_inv_freq``, ``08.safe_cos_sin``.
+* ``exercises``: ``08.interpolated_angles``, ``08.ntk_inv_freq``, ``08.safe_cos_sin``, and the
+  predictions ``08.ntk_exponent`` and ``08.bf16_first_collision``.
 """
 from . import precision, scaling
 from .figures import (
     collapse_figure,
     frequency_scaling_figure,
+    interpolate_extrapolate_figure,
+    interpolation_state,
     position_error_figure,
     precision_figure,
     unseen_angles_figure,
@@ -35,6 +39,8 @@ __all__ = [
     "extension_widget",
     "extension_figure",
     "frequency_scaling_figure",
+    "interpolate_extrapolate_figure",
+    "interpolation_state",
     "unseen_angles_figure",
     "precision_figure",
     "collapse_figure",

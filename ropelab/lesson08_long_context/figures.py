@@ -20,6 +20,8 @@ from .scaling import METHODS
 from .widget import extension_state
 
 __all__ = [
+    "interpolation_state",
+    "interpolate_extrapolate_figure",
     "frequency_scaling_figure",
     "unseen_angles_figure",
     "precision_figure",
@@ -35,6 +37,87 @@ TWO_PI = 2 * math.pi
 # ---------------------------------------------------------------------------
 # all methods side by side
 # ---------------------------------------------------------------------------
+
+def interpolation_state(factor: float = 4.0, dim: int = 128, base: float = DEFAULT_BASE, train_len: int = 4096,
+                        target_len: int | None = None, methods: Sequence[str] = tuple(METHODS)) -> dict[str, Any]:
+    """Per-pair numbers of :func:`interpolate_extrapolate_figure`, one entry per method of the registry.
+
+    * ``pair``: ``0 .. dim/2 - 1``; ``turns``: how many full turns pair ``i`` makes over the trained
+      context, ``train_len * theta_i / (2 pi)`` (many for fast pairs, below 1 for slow ones).
+    * ``scale[method]``: the per-pair scale factor ``theta_i / theta'_i`` (1: the pair is kept, it
+      *extrapolates*; ``factor``: it is divided by the factor, it *interpolates*).
+    * ``share[method]``: ``ln(scale) / ln(factor)``, the share of interpolation (0 kept, 1 interpolated;
+      above 1 for dynamic NTK beyond ``factor`` times the trained length).
+    * ``target_len`` (``factor * train_len`` unless given) and the inputs.
+    """
+    target_len = int(round(train_len * factor)) if target_len is None else target_len
+    profiles = {m: extension_state(m, factor, target_len, dim, base, train_len) for m in methods}
+    first = next(iter(profiles.values()))
+    scale = {m: 1.0 / st["ratio"] for m, st in profiles.items()}
+    log_f = math.log(factor) if factor > 1 else 1.0
+    return {
+        "factor": float(factor), "dim": dim, "base": float(base), "train_len": train_len, "target_len": target_len,
+        "pair": first["pair"], "turns": train_len / first["wavelength"],
+        "scale": scale, "share": {m: np.log(v) / log_f for m, v in scale.items()},
+    }
+
+
+def interpolate_extrapolate_figure(factor: float = 4.0, dim: int = 128, base: float = DEFAULT_BASE,
+                                   train_len: int = 4096, target_len: int | None = None,
+                                   methods: Sequence[str] = tuple(METHODS)):
+    """Every method as one rule: the per-pair scale factor ``theta_i / theta'_i`` against the pair index.
+
+    Fast pairs (many turns over the trained context) are kept (scale 1: extrapolated), slow pairs (less
+    than one turn) are divided by the factor (interpolated); the methods differ in where and how they
+    pass from one to the other. The top axis gives the turns over the trained context.
+    """
+    st = interpolation_state(factor, dim, base, train_len, target_len, methods)
+    pair = st["pair"]
+    fig = new_figure(13.0, 6.4)
+    with style():
+        ax = fig.add_axes((0.08, 0.12, 0.62, 0.68))
+        # the pair index where a pair makes `r` turns over the trained context (log turns is linear in i)
+        def pair_at(r: float) -> float:
+            return float(dim * math.log(train_len / (2 * math.pi * r)) / (2 * math.log(base)))
+
+        one_turn = pair_at(1.0)
+        ax.axvspan(one_turn, pair[-1] + 0.5, color=PALETTE["sky"], alpha=0.15, lw=0)
+        ax.text(0.01, 0.97, "many turns in training:\nextrapolate (keep θ)", transform=ax.transAxes, ha="left",
+                va="top", fontsize=11, color=GREY)
+        ax.text(0.99, 0.97, "under one turn\nin training:\ninterpolate", transform=ax.transAxes, ha="right",
+                va="top", fontsize=11, color=GREY)
+        for r in (32.0, 4.0, 1.0):
+            x = pair_at(r)
+            if 0 <= x <= pair[-1]:
+                ax.axvline(x, color=GREY, lw=1, ls=":")
+        for m, scale in st["scale"].items():
+            rec = METHODS[m]
+            ax.plot(pair, scale, color=PALETTE[rec.color], ls=rec.linestyle, lw=3 if m != "default" else 2, label=m)
+        ax.set_yscale("log", base=2)
+        top = max(float(v.max()) for v in st["scale"].values())
+        ticks = sorted({1.0, factor, top} | {2.0 ** j for j in range(1, int(math.log2(max(top, 2))) + 1)})
+        ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_ylim(0.75, top * 2.2)
+        ax.axhline(factor, color=GREY, lw=1, ls="--")
+        ax.set_xlim(-0.5, pair[-1] + 0.5)
+        ax.set_xlabel("pair index i (fast → slow)")
+        ax.set_ylabel("scale factor θᵢ / θ'ᵢ (log scale)")
+        # top axis: turns over the trained context at the pair index below
+        top_ax = ax.twiny()
+        top_ax.set_xlim(ax.get_xlim())
+        marks = [r for r in (256.0, 32.0, 4.0, 1.0, 0.1) if 0 <= pair_at(r) <= pair[-1]]
+        top_ax.set_xticks([pair_at(r) for r in marks], [f"{r:g}" for r in marks])
+        top_ax.grid(False)
+        top_ax.set_xlabel(f"turns over the trained {train_len} positions")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, title="method")
+        fig.text(0.72, 0.12, "yarn: ramp from 32 turns to 1 turn\nllama3: blend from 4 turns to 1 turn\n"
+                 "ntk: straight line on this scale\ndynamic: at the target length", fontsize=11, color=GREY,
+                 va="bottom")
+        fig.suptitle(f"Interpolate the low frequencies, extrapolate the high ones (factor {factor:g}, "
+                     f"{st['target_len']} positions)", x=0.02, ha="left", fontsize=16)
+    return fig
+
 
 def frequency_scaling_figure(factor: float = 4.0, dim: int = 128, base: float = DEFAULT_BASE,
                              train_len: int = 4096, target_len: int | None = None,
@@ -137,9 +220,11 @@ def precision_figure(dim: int = 128, base: float = DEFAULT_BASE, max_position: i
             ax1.plot(pos.numpy()[ok], worst_so_far(err)[ok], color=DTYPE_COLORS[name], lw=2.5,
                      label=f"{name} table")
             if (~ok).any():
-                first = pos.numpy()[~ok][0]
-                ax1.axvline(first, color=DTYPE_COLORS[name], lw=1.5, ls=":")
-                ax1.text(first, 0.3, f"{name} overflows: inf \nabove {torch.finfo(dt).max:.0f} ",
+                # the first number that rounds to inf: the largest finite one plus half its spacing
+                fi = torch.finfo(dt)
+                limit = fi.max + 2.0 ** math.floor(math.log2(fi.max)) * fi.eps / 2
+                ax1.axvline(limit, color=DTYPE_COLORS[name], lw=1.5, ls=":")
+                ax1.text(limit, 0.3, f"{name} overflows: inf \nfrom {limit:.0f} on ",
                          color=DTYPE_COLORS[name], fontsize=11, ha="right")
         exact = angle_table(pos, dim, base, torch.float64)
         own = (angle_table(pos, dim, base, torch.float32).double() - exact)

@@ -1,9 +1,13 @@
-"""Exercises of notebook 09 (RoPE for images): the 2-D angle table and a patch's score map."""
+"""Exercises of notebook 09 (RoPE for images): the 2-D angle table and a patch's score map.
+
+Hints come in stages (a nudge first, code-level help last, never the solution); one
+predict-then-check question (``09.peak_moves``) asks where a score map peaks when ``W_q != W_k``.
+"""
 from __future__ import annotations
 
 import torch
 
-from ..common.exercises import Exercise, pick, register
+from ..common.exercises import Exercise, Prediction, pick, register
 from .vision import axial_angles, score_map
 
 __all__: list[str] = []
@@ -41,8 +45,14 @@ register(Exercise(
     make_inputs=_angle_inputs,
     atol=1e-4,
     rtol=1e-5,
-    hint="f = ropelab.inv_freq(dim // 2, base) gives base ** (-4j / dim); torch.outer for each axis, then "
-         "torch.cat([...], dim=-1)",
+    hints=(
+        "Half of the pairs turn with the row, the other half with the column, both with the same "
+        "frequencies f_j = base^(-4j/dim): two ordinary 1-D angle tables side by side.",
+        "The frequencies f_j are those of 1-D RoPE for a head half as large (dim // 2). Build the table of "
+        "positions[:, 0] (rows) and the table of positions[:, 1] (columns), and join them, rows first.",
+        "ropelab.inv_freq(n, base) gives base^(-2j/n); torch.outer(positions, freqs) is an angle table "
+        "(convert integer positions to float first); torch.cat joins along the last axis.",
+    ),
 ))
 
 register(Exercise(
@@ -52,7 +62,33 @@ register(Exercise(
     make_inputs=_map_inputs,
     atol=1e-4,
     rtol=1e-4,
-    hint="rotate q and k with ropelab.vision.axial_rope(x, ropelab.vision.patch_grid(rows, cols), base), "
-         "then k_rot @ q_rot[index] and reshape to (rows, cols)",
+    hints=(
+        "Give every patch its (row, col), rotate all queries and all keys by their own 2-D positions, then "
+        "take the one query of patch `index` against every key and lay the scores out as the image.",
+        "Patches come in raster order, so the positions are the grid of the lesson (row-major); the same "
+        "`base` must reach the rotation. One dot product per key gives rows * cols scores.",
+        "ropelab.vision.patch_grid gives the (row, col) list and ropelab.vision.axial_rope rotates with it "
+        "(pass base); a matrix-vector product of the rotated keys with one rotated query, then .reshape.",
+    ),
 ))
 
+
+
+# ---------------------------------------------------------------------------
+# predict, then check
+# ---------------------------------------------------------------------------
+
+PEAK_CHOICES = ("at the query's own patch", "generally somewhere else")
+
+register(Prediction(
+    id="09.peak_moves",
+    question="same content x at every patch, but q = W_q x and k = W_k x with W_q != W_k: where does the "
+             "2-D axial score map of a query peak?",
+    answer="generally somewhere else",
+    choices=PEAK_CHOICES,
+    explain="Generally somewhere else. Pair j contributes |q_j| |k_j| cos(offset . f_j + phi_j), where phi_j is "
+            "the angle between the pair-j parts of q and k. With q = k every phi_j is 0, so all the cosines "
+            "peak together at offset 0: the query's own patch. With W_q != W_k the phases differ, and the "
+            "largest sum sits at an offset set by q and k (and by the offsets the grid leaves around the "
+            "query), generally not at the query. The figure below shows both rows.",
+))
