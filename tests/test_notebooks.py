@@ -198,7 +198,8 @@ def test_cells_that_raise_on_purpose_carry_the_marker_and_the_tag(path):
 def test_some_notebooks_do_raise_on_purpose():
     marked = {p.stem: [i for i, c in enumerate(json.loads(p.read_text())["cells"]) if _marked_raises(c)]
               for p in NOTEBOOKS}
-    assert marked["03_euler_formula"] == [21] and marked["06_llama_rope"] == [11, 38], marked
+    # 03 shows the error of a view on a transposed tensor, 06 Meta's asserts: the tag checks above have cells to check
+    assert len(marked["03_euler_formula"]) >= 1 and len(marked["06_llama_rope"]) >= 2, marked
 
 
 def _synthetic(source: str, tags: list[str] | None) -> dict:
