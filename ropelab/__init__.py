@@ -25,7 +25,7 @@ from .rope import __all__ as _rope_all
 
 __version__ = "0.1.0"
 
-_FACADES = ("llama", "internlm", "scaling", "vision", "widgets", "exercises", "common", "rope")
+_FACADES = ("llama", "internlm", "scaling", "vision", "lengthgen", "widgets", "exercises", "common", "rope")
 
 __all__ = [*_rope_all, "seed", "show_shape"]
 

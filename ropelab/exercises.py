@@ -15,6 +15,7 @@ from .lesson06_llama_rope import exercises as _06
 from .lesson07_internlm_rope import exercises as _07
 from .lesson08_long_context import exercises as _08
 from .lesson09_rope_images import exercises as _09
+from .lesson11_length_generalisation import exercises as _11
 
 __all__ = ["CheckResult", "Exercise", "check", "get_exercise", "list_exercises", "register"]
-_LESSONS = (_00, _01, _02, _03, _04, _05, _06, _07, _08, _09)  # imported for their registrations
+_LESSONS = (_00, _01, _02, _03, _04, _05, _06, _07, _08, _09, _11)  # imported for their registrations

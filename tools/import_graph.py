@@ -14,7 +14,7 @@ The rules (tests/test_layout.py checks them on ropelab/ and on small packages ma
 * no cycle;
 * no private name (``_x``) taken from another module, whether by ``from .rope import _x`` or
   as ``rope._x`` on an imported module; a private *module* (``from . import _kernels``) is fine;
-* layers: the facades (the package's ``__init__``, ``llama``, ``internlm``, ``scaling``, ``vision``,
+* layers: the facades (the package's ``__init__``, ``llama``, ``internlm``, ``scaling``, ``vision``, ``lengthgen``,
   ``widgets``, ``exercises``) sit on top and only facades import them; the core (``rope``,
   ``_kernels``, ``_validate``) and ``common`` import no lesson; lesson ``NN`` imports only
   lessons before it;
@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-FACADES = ("llama", "internlm", "scaling", "vision", "widgets", "exercises")
+FACADES = ("llama", "internlm", "scaling", "vision", "lengthgen", "widgets", "exercises")
 CORE = ("rope", "_kernels", "_validate")
 COMMON = "common"
 LESSON = re.compile(r"lesson(\d\d)_[a-z0-9_]+$")
