@@ -4,8 +4,4 @@ from __future__ import annotations
 # measured (results.json, seeds 0-2, 200 sequences at 4L = 128 tokens): ALiBi keeps about a fifth
 # of the copies right; RoPE (base 10000) is best at 2L but falls below ALiBi and learned at 4L
 BEST_AT_4L = "alibi"
-
-
-def best_at_4L() -> str:
-    """11.best_at_4L: the variant trained only at L with the highest mean accuracy at 4L."""
-    return BEST_AT_4L
+best_at_4L = BEST_AT_4L

@@ -1,7 +1,7 @@
 """Exercises of notebook 11 (length generalisation): predict, then check against the measurements."""
 from __future__ import annotations
 
-from ..common.exercises import Exercise, register
+from ..common.exercises import Prediction, register
 from .lengthgen import load_results
 
 __all__: list[str] = []
@@ -18,24 +18,12 @@ def _best_at_4L() -> str:
     return max(means, key=means.get)
 
 
-def _compare_prediction(expected: str, got) -> str | None:
-    if not isinstance(got, str):
-        return f"return one variant's name as a string (one of {', '.join(CANDIDATES)}); got {got!r}"
-    if got not in CANDIDATES:
-        return f"{got!r} is not one of the six variants trained only at L: {', '.join(CANDIDATES)}"
-    if got != expected:
-        return (f"you predicted {got!r}; the measurements say {expected!r}. Not a failure of yours: "
-                "the table below shows by how much, and why the usual story does not settle it")
-    return None
-
-
-register(Exercise(
+register(Prediction(
     id="11.best_at_4L",
-    title="predict: which variant trained only at L holds up best at 4L (no extension method)?",
-    reference=_best_at_4L,
-    make_inputs=lambda gen: (),
-    n_cases=1,
-    compare=_compare_prediction,
-    hint="return one name from " + ", ".join(CANDIDATES) + ", e.g. `return \"rope\"`; think about which "
-         "encodings ever show the model a position (or a distance) larger than it saw in training",
+    question="predict: which variant trained only at L holds up best at 4L (no extension method)?",
+    answer=_best_at_4L(),
+    choices=CANDIDATES,
+    explain="Measured over three seeds in results.json (the table below): RoPE is best at 2L but falls "
+            "fast after it; at 4L the encodings that only ever add a bias per distance (ALiBi) or reuse the "
+            "last learned row keep more of the copies right. No encoding holds up at 4L on its own here.",
 ))
