@@ -34,9 +34,13 @@ from ._validate import (
     check_choice,
     check_even_dim,
     check_int,
+    check_out,
     check_real,
     check_rope_input,
     check_tensor,
+    check_writable,
+    overlaps,
+    same_memory,
 )
 
 __all__ = [
@@ -53,7 +57,9 @@ __all__ = [
     "rope_from_angles",
     "as_complex_pairs",
     "apply_rope",
+    "apply_rope_",
     "apply_rope_qk",
+    "apply_rope_qk_",
     "rotate_pairs",
     "rotate_half",
     "interleaved_to_half_index",
@@ -301,35 +307,116 @@ def rope_from_angles(x, angle_table, layout: str = "interleaved") -> torch.Tenso
     return _complex_from_angles(x, ang)
 
 
-def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interleaved") -> torch.Tensor:
+def apply_rope(x, positions, base: float = DEFAULT_BASE, layout: str = "interleaved", *,
+               out: torch.Tensor | None = None) -> torch.Tensor:
     """Apply RoPE to ``x`` of shape ``(..., seq, dim)``: the one call to use when you just need it.
 
     ``layout="interleaved"`` pairs ``(2i, 2i+1)`` (Meta LLaMA, RoFormer);
     ``layout="half"`` pairs ``(i, i + dim/2)`` (Hugging Face, InternLM).
-    Returns a tensor of ``x``'s shape and dtype.
+    Returns a new tensor of ``x``'s shape and dtype; with ``out=`` the result is written
+    into ``out`` (a tensor of ``x``'s shape, dtype and device, e.g. ``torch.empty_like(x)``,
+    or ``x`` itself, which rotates ``x`` in place like :func:`apply_rope_`) and ``out`` is
+    returned. ``out`` may not share memory with ``x`` otherwise.
 
-    It computes what :func:`rope_complex` / :func:`rope_half` compute, at close to one
-    read and one write of memory (the kernels in ``ropelab/_kernels.py``): one fused
-    complex multiply for the interleaved layout, two in-place passes for the half
-    layout, no temporary tensors, and a cached cos/sin table. Dense inputs keep their
-    memory layout. Inputs that need gradients go through the reference forms.
+    It computes what :func:`rope_complex` / :func:`rope_half` compute, at close to the
+    floor of one read and one write of memory (the kernels in ``ropelab/_kernels.py``): a
+    fused loop compiled by numba for float32 / float64 tensors on the CPU, else one
+    complex multiply (interleaved) or two operations without temporaries (half) in plain
+    PyTorch, with a cached cos/sin table. Dense inputs keep their memory layout. Inputs
+    that need gradients go through the reference forms, so autograd works, ``out=`` too.
     """
     layout = check_choice(layout, "layout", LAYOUTS)
     x = check_rope_input(x)
     base = check_base(base)
     positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
-    return _rope(x, positions, base, layout)
+    if out is None:
+        return _rope(x, positions, base, layout)
+    out = check_out(out, x, "out", "x")
+    target = "x" if same_memory(out, x) else "out"
+    check_writable(out, target, how="in place" if target == "x" else "through out=", fix=_OUT_OF_PLACE)
+    return _rope_into(x, positions, base, layout, out)
 
 
-def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "interleaved"
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
+def apply_rope_(x, positions, base: float = DEFAULT_BASE, layout: str = "interleaved") -> torch.Tensor:
+    """Rotate ``x`` of shape ``(..., seq, dim)`` in place and return it (PyTorch's trailing-underscore rule).
+
+    The same numbers as :func:`apply_rope`, written over ``x``: no new memory, one read and
+    one write of ``x``. This is how fused attention kernels and inference engines apply
+    RoPE (flash-attn's ``apply_rotary_emb(..., inplace=True)``, vLLM's rotary operator).
+    Refused, with the reason, where writing ``x`` would break autograd: a leaf tensor that
+    requires grad (while grad mode is on), or a tensor saved for the backward pass.
+    """
+    layout = check_choice(layout, "layout", LAYOUTS)
+    x = check_rope_input(x)
+    base = check_base(base)
+    positions = as_positions(positions, "positions", length=x.shape[-2], length_name="seq = x.shape[-2]")
+    check_writable(x, "x", fix=_OUT_OF_PLACE)
+    return _rope_into(x, positions, base, layout, x)
+
+
+def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "interleaved", *,
+                  out: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Apply RoPE to a query and a key at once: ``q: (..., seq, dim)``, ``k: (..., seq, dim)``.
 
     Both are rotated by the same ``positions: (seq,)`` (one cos/sin table); their
     leading dims may differ, e.g. fewer key heads in grouped-query attention.
-    Returns ``(q_rotated, k_rotated)``, each like :func:`apply_rope` of it.
+    Returns ``(q_rotated, k_rotated)``, each like :func:`apply_rope` of it. With
+    ``out=(q_out, k_out)`` the results are written there (each may be its own input,
+    for in place) and ``out`` is returned as a tuple; no output may share memory with
+    the other output or with the other input.
     """
     layout = check_choice(layout, "layout", LAYOUTS)
+    q, k = _check_qk(q, k)
+    base = check_base(base)
+    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
+    if out is None:
+        tables = None
+        if q.numel() and not _needs_grad(q, positions):
+            tables = _tables(positions, q.shape[-1], base, compute_dtype(q.dtype), q.device)
+        return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        got = f"a {type(out).__name__} of length {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise TypeError(f"out must be a pair (q_out, k_out) of tensors shaped like q and k, e.g. "
+                        f"(torch.empty_like(q), torch.empty_like(k)); got {got}")
+    q_out = check_out(out[0], q, "out[0] (q_out)", "q")
+    k_out = check_out(out[1], k, "out[1] (k_out)", "k")
+    for a, a_name, b, b_name, why in (
+            (q_out, "out[0] (q_out)", k, "k", "writing q's result there would change k before it is rotated"),
+            (k_out, "out[1] (k_out)", q, "q", "writing k's result there would overwrite q or its result"),
+            (q_out, "out[0] (q_out)", k_out, "out[1] (k_out)", "one result would overwrite the other")):
+        if overlaps(a, b):
+            raise ValueError(f"{a_name} shares memory with {b_name}: {why}. Pass separate tensors "
+                             f"(each output may be its own input, for in place)")
+    for t, src, name in ((q_out, q, "q"), (k_out, k, "k")):
+        check_writable(t, name if same_memory(t, src) else f"out[{0 if name == 'q' else 1}]",
+                       how="in place" if same_memory(t, src) else "through out=", fix=_OUT_OF_PLACE_QK)
+    return _rope_qk_into(q, k, positions, base, layout, q_out, k_out)
+
+
+def apply_rope_qk_(q, k, positions, base: float = DEFAULT_BASE, layout: str = "interleaved"
+                   ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Rotate a query and a key in place (see :func:`apply_rope_qk` and :func:`apply_rope_`); returns ``(q, k)``.
+
+    ``q`` and ``k`` may not share memory: the shared elements would be rotated twice. Slices
+    of one packed ``qkv`` tensor are fine as long as they do not overlap.
+    """
+    layout = check_choice(layout, "layout", LAYOUTS)
+    q, k = _check_qk(q, k)
+    base = check_base(base)
+    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
+    if overlaps(q, k):
+        raise ValueError("q and k share memory: rotating both in place would rotate the shared elements "
+                         "twice. Pass separate tensors, or rotate one tensor with apply_rope_(x, positions)")
+    check_writable(q, "q", fix=_OUT_OF_PLACE_QK)
+    check_writable(k, "k", fix=_OUT_OF_PLACE_QK)
+    return _rope_qk_into(q, k, positions, base, layout, q, k)
+
+
+_OUT_OF_PLACE = "y = ropelab.apply_rope(x, positions) returns a new tensor instead"
+_OUT_OF_PLACE_QK = "ropelab.apply_rope_qk(q, k, positions) returns new tensors instead"
+
+
+def _check_qk(q, k) -> tuple[torch.Tensor, torch.Tensor]:
     q = check_rope_input(q, "q")
     k = check_rope_input(k, "k")
     if q.shape[-2:] != k.shape[-2:]:
@@ -339,12 +426,7 @@ def apply_rope_qk(q, k, positions, base: float = DEFAULT_BASE, layout: str = "in
         )
     if q.device != k.device:
         raise ValueError(f"q and k must be on the same device; got {q.device} and {k.device}")
-    base = check_base(base)
-    positions = as_positions(positions, "positions", length=q.shape[-2], length_name="seq = q.shape[-2]")
-    tables = None
-    if q.numel() and not _needs_grad(q, positions):
-        tables = _tables(positions, q.shape[-1], base, compute_dtype(q.dtype), q.device)
-    return _rope(q, positions, base, layout, tables), _rope(k, positions, base, layout, tables)
+    return q, k
 
 
 def _needs_grad(*tensors: torch.Tensor) -> bool:
@@ -358,19 +440,49 @@ def _tables(positions: torch.Tensor, dim: int, base: float, dtype: torch.dtype, 
                            lambda: _angles(positions, _inv_freq(dim, base, dtype).to(device)))
 
 
+def _reference(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str) -> torch.Tensor:
+    """The readable form of ``layout``, which autograd can differentiate."""
+    ang = _angles(positions, _inv_freq(x.shape[-1], base, compute_dtype(x.dtype)).to(x.device))
+    return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
+
+
 def _rope(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str, tables=None) -> torch.Tensor:
-    """RoPE of a validated ``x``: the kernels, or the reference forms when autograd needs a graph."""
-    cdtype = compute_dtype(x.dtype)
+    """RoPE of a validated ``x`` into a new tensor: the kernels, or the reference forms when autograd needs a graph."""
     if _needs_grad(x, positions):
-        ang = _angles(positions, _inv_freq(x.shape[-1], base, cdtype).to(x.device))
-        return _half_from_angles(x, ang) if layout == "half" else _complex_from_angles(x, ang)
+        return _reference(x, positions, base, layout)
     out = torch.empty_like(x)
     if x.numel() == 0:
         return out
-    if tables is None or tables.cos.dtype != cdtype:
-        tables = _tables(positions, x.shape[-1], base, cdtype, x.device)
+    if tables is None or tables.cos.dtype != compute_dtype(x.dtype):
+        tables = _tables(positions, x.shape[-1], base, compute_dtype(x.dtype), x.device)
     _kernels.rotate_into(x, out, tables, layout)
     return out
+
+
+def _rope_into(x: torch.Tensor, positions: torch.Tensor, base: float, layout: str, out: torch.Tensor,
+               tables=None) -> torch.Tensor:
+    """RoPE of a validated ``x`` into a validated ``out``: ``x`` itself, the same memory, or apart from it."""
+    if out is not x and same_memory(out, x):
+        x = out                      # the same elements under another tensor object: in place
+    if x.numel() == 0:
+        return out
+    if _needs_grad(x, positions, out):
+        # autograd records the readable form and the copy into out (out= operations cannot be
+        # differentiated); in place, the input is copied first, since the graph may keep it
+        src = x.clone() if out is x else x
+        out.copy_(_reference(src, positions, base, layout))
+        return out
+    if tables is None or tables.cos.dtype != compute_dtype(x.dtype):
+        tables = _tables(positions, x.shape[-1], base, compute_dtype(x.dtype), x.device)
+    _kernels.rotate_into(x, out, tables, layout)
+    return out
+
+
+def _rope_qk_into(q, k, positions, base, layout, q_out, k_out) -> tuple[torch.Tensor, torch.Tensor]:
+    tables = None
+    if q.numel() and not _needs_grad(q, positions, q_out):
+        tables = _tables(positions, q.shape[-1], base, compute_dtype(q.dtype), q.device)
+    return _rope_into(q, positions, base, layout, q_out, tables), _rope_into(k, positions, base, layout, k_out, tables)
 
 
 # ---------------------------------------------------------------------------

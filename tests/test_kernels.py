@@ -8,6 +8,7 @@ that the cache-blocked loops run many times and end on a partial block.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 
 import numpy as np
 import pytest
@@ -449,3 +450,465 @@ def test_cuda_matches_cpu(layout, dtype):
     pos = torch.arange(33)
     y = apply_rope(x.cuda(), pos.cuda(), layout=layout).cpu()
     assert_close_rel(y, apply_rope(x, pos, layout=layout), x, layout, max(EPS[dtype], 2e-6))
+
+
+# ---------------------------------------------------------------------------
+# in place and out=: the same numbers as the reference forms, with numba and without
+# ---------------------------------------------------------------------------
+
+MODES = ["in_place", "out=x", "out", "out_view"]
+NUMBA = ["on", "off"]
+NUMBA_DTYPES = (torch.float32, torch.float64)
+
+
+@contextlib.contextmanager
+def numba_mode(mode: str):
+    with (_kernels.numba_off() if mode == "off" else contextlib.nullcontext()):
+        yield
+
+
+def rotate(x: torch.Tensor, pos, layout: str, mode: str, base: float = 10000.0) -> torch.Tensor:
+    """RoPE of x through one of the writing forms; returns the tensor holding the result."""
+    if mode == "in_place":
+        y = ropelab.apply_rope_(x, pos, base, layout=layout)
+        assert y is x
+    elif mode == "out=x":
+        y = apply_rope(x, pos, base, layout=layout, out=x)
+        assert y is x
+    elif mode == "out_view":                      # the same memory under another tensor object
+        view = x.view_as(x)
+        y = apply_rope(x, pos, base, layout=layout, out=view)
+        assert y is view and y.data_ptr() == x.data_ptr()
+    else:
+        out = torch.empty_like(x)
+        y = apply_rope(x, pos, base, layout=layout, out=out)
+        assert y is out
+    return y
+
+
+WRITABLE_KINDS = [k for k in KINDS if k != "expanded"]   # an expanded tensor cannot be written (tested below)
+
+
+@given(data=st.data(), shape=shapes, layout=st.sampled_from(["interleaved", "half"]),
+       dtype=st.sampled_from([torch.float32, torch.float64, torch.bfloat16, torch.float16]),
+       kind=st.sampled_from(WRITABLE_KINDS), mode=st.sampled_from(MODES), numba=st.sampled_from(NUMBA),
+       block=st.sampled_from([48, 1000, 1 << 20]))
+def test_writing_forms_match_the_reference_forms(data, shape, layout, dtype, kind, mode, numba, block):
+    x = make_input(data, shape, dtype, kind)
+    pos = torch.arange(shape[-2]) * data.draw(st.sampled_from([1, 7]), label="step") + 3
+    x0 = x.clone(memory_format=torch.contiguous_format)       # the input's values, before it is rotated
+    with numba_mode(numba), block_bytes(block):
+        new = apply_rope(x0, pos, layout=layout)
+        y = rotate(x, pos, layout, mode)
+    assert y.shape == x0.shape and y.dtype == dtype
+    if mode == "out":
+        torch.testing.assert_close(x, x0, atol=0, rtol=0)      # the input is untouched
+    if dtype == torch.float32:
+        refs = [ref(x0, pos) for ref in REFERENCES[layout]]
+        if layout == "interleaved":
+            refs.append(rope_matrix(x0, pos))
+        for ref in refs:
+            assert_close_rel(y, ref, x0, layout, 1e-6)
+    elif dtype == torch.float64:
+        assert_close_rel(y, torch.from_numpy(exact_rope(x0, pos, 1e4, layout, np.float64)), x0, layout, 1e-12)
+    else:
+        # rounded once from the float32 result (see test_half_precision_rounds_once_from_float32)
+        y32 = apply_rope(x0.float(), pos, layout=layout)
+        n = (EPS[torch.float32] * pair_norms(x0, layout)).float()
+        assert ((y >= (y32 - n).to(dtype)) & (y <= (y32 + n).to(dtype))).all()
+        for ref in REFERENCES[layout]:
+            assert_close_rel(y, ref(x0, pos), x0, layout, 2.02 * EPS[dtype])
+    if kind == "contiguous" and numba == "on" and dtype in NUMBA_DTYPES and _kernels.numba_status()["available"]:
+        # the numba loops in place and into a buffer compute the same formula, without fused
+        # multiply-adds: the same numbers as the out-of-place form, to the last bit. (The
+        # PyTorch paths may differ in the last bit between in place and out of place, e.g.
+        # PyTorch's vectorised and scalar complex multiplies.)
+        torch.testing.assert_close(y, new, atol=0, rtol=0)
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+@pytest.mark.parametrize("seq", [1, 37, 63, 64, 65, 200])
+def test_numba_and_the_fallback_agree_on_every_token_block(layout, seq):
+    # the numba loops split tokens into blocks of TOKEN_BLOCK: partial and single blocks too
+    x = torch.randn(2, 3, seq, 32, generator=torch.Generator().manual_seed(seq))
+    pos = torch.arange(seq)
+    ref = REFERENCES[layout][0](x, pos)
+    results = {}
+    for numba in NUMBA:
+        with numba_mode(numba):
+            results[numba, "new"] = apply_rope(x, pos, layout=layout)
+            results[numba, "in_place"] = rotate(x.clone(), pos, layout, "in_place")
+            results[numba, "out"] = rotate(x, pos, layout, "out")
+    for y in results.values():
+        assert_close_rel(y, ref, x, layout, 1e-6)
+
+
+def _same_numbers(a: torch.Tensor, b: torch.Tensor, x: torch.Tensor, layout: str) -> None:
+    """Bit for bit on the numba path (one formula everywhere); within 1e-6 on the PyTorch path, whose
+    in-place and out-of-place half layouts round the same products in a different order."""
+    if _kernels.numba_status()["available"]:
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+    else:
+        assert_close_rel(a, b, x, layout, 1e-6)
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+def test_apply_rope_qk_writing_forms(layout):
+    g = torch.Generator().manual_seed(21)
+    q = torch.randn(2, 4, 9, 16, generator=g)
+    k = torch.randn(2, 2, 9, 16, generator=g)                  # fewer key heads (GQA)
+    pos = torch.arange(9) + 5
+    qr, kr = apply_rope_qk(q, k, pos, layout=layout)
+    q_out, k_out = torch.empty_like(q), torch.empty_like(k)
+    res = apply_rope_qk(q, k, pos, layout=layout, out=(q_out, k_out))
+    assert isinstance(res, tuple) and res[0] is q_out and res[1] is k_out
+    _same_numbers(q_out, qr, q, layout)
+    _same_numbers(k_out, kr, k, layout)
+    qi, ki = q.clone(), k.clone()
+    res = ropelab.apply_rope_qk_(qi, ki, pos, layout=layout)
+    assert res[0] is qi and res[1] is ki
+    _same_numbers(qi, qr, q, layout)
+    _same_numbers(ki, kr, k, layout)
+    qm, k_out = q.clone(), torch.empty_like(k)                # in place for q, into a buffer for k
+    apply_rope_qk(qm, k, pos, layout=layout, out=[qm, k_out])
+    _same_numbers(qm, qr, q, layout)
+    _same_numbers(k_out, kr, k, layout)
+    # slices of one packed tensor (B, S, 2, H, D) that do not overlap, rotated in place
+    packed = torch.stack((q[:, :2], k), dim=2).transpose(1, 3).contiguous().transpose(1, 3)   # (B, 2, 2, S, D)
+    qs, ks = packed[:, :, 0], packed[:, :, 1]
+    ropelab.apply_rope_qk_(qs, ks, pos, layout=layout)          # strided: the fallback, rounded its own way
+    assert_close_rel(qs, qr[:, :2], q[:, :2], layout, 1e-6)
+    assert_close_rel(ks, kr, k, layout, 1e-6)
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+def test_writing_forms_on_empty_and_meta_tensors(layout):
+    for shape in [(0, 4, 8), (3, 0, 8), (2, 0, 0, 4)]:
+        x = torch.zeros(shape)
+        assert ropelab.apply_rope_(x, torch.arange(shape[-2]), layout=layout) is x
+        out = torch.empty_like(x)
+        assert apply_rope(x, torch.arange(shape[-2]), layout=layout, out=out) is out
+    x = torch.empty(2, 5, 8, device="meta")                    # shapes only: no data, no numba
+    assert ropelab.apply_rope_(x, torch.arange(5), layout=layout) is x
+    out = torch.empty_like(x)
+    assert apply_rope(x, torch.arange(5), layout=layout, out=out) is out
+
+
+# ---------------------------------------------------------------------------
+# which path runs: numba where it can, the PyTorch fallback everywhere else
+# ---------------------------------------------------------------------------
+
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
+needs_numba = pytest.mark.skipif(not HAS_NUMBA, reason="numba is not installed")
+
+
+@pytest.fixture
+def fresh_numba():
+    """numba's state forgotten before and after the test (so each test sees its own environment)."""
+    _kernels.numba_reset()
+    yield
+    _kernels.numba_reset()
+
+
+class PathSpy:
+    """Counts calls of the numba launcher and of the PyTorch fallback."""
+
+    def __init__(self, monkeypatch):
+        self.numba = self.torch = 0
+        launch, fallback = _kernels._launch, _kernels.torch_into
+
+        def spy_launch(*args, **kwargs):
+            self.numba += 1
+            return launch(*args, **kwargs)
+
+        def spy_fallback(*args, **kwargs):
+            self.torch += 1
+            return fallback(*args, **kwargs)
+
+        monkeypatch.setattr(_kernels, "_launch", spy_launch)
+        monkeypatch.setattr(_kernels, "torch_into", spy_fallback)
+
+
+def run_every_form(layout: str, x: torch.Tensor | None = None) -> torch.Tensor:
+    x = torch.randn(2, 3, 70, 16, generator=torch.Generator().manual_seed(22)) if x is None else x
+    pos = torch.arange(x.shape[-2])
+    ref = REFERENCES[layout][0](x, pos)
+    for mode in ("new", *MODES):
+        y = apply_rope(x, pos, layout=layout) if mode == "new" else rotate(x.clone(), pos, layout, mode)
+        assert_close_rel(y, ref, x, layout, 1e-6)
+    return x
+
+
+@needs_numba
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+def test_numba_runs_for_dense_float32_and_float64_on_the_cpu(layout, monkeypatch, fresh_numba):
+    spy = PathSpy(monkeypatch)
+    run_every_form(layout)
+    run_every_form(layout, torch.randn(2, 40, 8, dtype=torch.float64))
+    # a model's q: q_proj(x).view(B, S, H, D).transpose(1, 2), i.e. (B, S, H, D) memory seen as (B, H, S, D)
+    run_every_form(layout, torch.randn(2, 70, 3, 16).transpose(1, 2))
+    assert spy.numba == 3 * (1 + len(MODES)) and spy.torch == 0
+    assert _kernels.numba_status()["available"]
+
+
+@needs_numba
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+@pytest.mark.parametrize("case", ["bfloat16", "float16", "padded_rows", "strided", "out_unlike_x", "grad",
+                                  "numba_off"])
+def test_the_fallback_runs_where_numba_cannot(layout, case, monkeypatch, fresh_numba):
+    spy = PathSpy(monkeypatch)
+    g = torch.Generator().manual_seed(23)
+    x = torch.randn(2, 3, 20, 16, generator=g)
+    pos = torch.arange(20)
+    if case in ("bfloat16", "float16"):
+        x = x.to(getattr(torch, case))
+    elif case == "padded_rows":
+        x = torch.randn(2, 3, 20, 18, generator=g)[..., :16]            # rows of 18, 16 used
+    elif case == "strided":
+        x = torch.randn(2, 3, 40, 16, generator=g)[:, :, ::2]
+    elif case == "out_unlike_x":                                       # x transposed, out contiguous
+        x = torch.randn(2, 20, 3, 16, generator=g).transpose(1, 2)
+        ropelab.apply_rope(x, pos, layout=layout, out=torch.empty(x.shape))
+        assert spy.numba == 0 and spy.torch == 1
+        return
+    if case == "grad":
+        x.requires_grad_()
+        y = apply_rope(x, pos, layout=layout)                            # the reference forms: no kernel
+        assert y.requires_grad and spy.numba == 0
+        return
+    z = torch.empty_strided(x.shape, x.stride(), dtype=x.dtype).copy_(x)     # a copy with x's strides
+    with (_kernels.numba_off() if case == "numba_off" else contextlib.nullcontext()):
+        y = apply_rope(x, pos, layout=layout)
+        ropelab.apply_rope_(z, pos, layout=layout)
+    assert_close_rel(y, REFERENCES[layout][0](x.float(), pos), x.float(), layout,
+                     1e-6 if x.dtype == torch.float32 else 2.02 * EPS[x.dtype])
+    assert_close_rel(z, y.float(), x.float(), layout, 1e-6 if x.dtype == torch.float32 else 2.02 * EPS[x.dtype])
+    assert spy.numba == 0 and spy.torch == 2
+
+
+def _hide_numba(monkeypatch):
+    """Make ``import numba`` fail, as if it were not installed."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)
+    monkeypatch.delitem(sys.modules, "ropelab._numba_rope", raising=False)
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+def test_without_numba_installed_the_fallback_is_used(layout, monkeypatch, fresh_numba):
+    _hide_numba(monkeypatch)
+    spy = PathSpy(monkeypatch)
+    run_every_form(layout)
+    assert spy.numba == 0 and spy.torch == 1 + len(MODES)
+    status = _kernels.numba_status()
+    assert not status["available"] and "Error" in status["reason"] and "numba" in status["reason"]
+
+
+@pytest.mark.parametrize("value", ["0", "off"])
+def test_ropelab_numba_0_turns_numba_off(value, monkeypatch, fresh_numba):
+    monkeypatch.setenv("ROPELAB_NUMBA", value)
+    spy = PathSpy(monkeypatch)
+    run_every_form("half")
+    assert spy.numba == 0 and spy.torch == 1 + len(MODES)
+    assert "ROPELAB_NUMBA" in _kernels.numba_status()["reason"]
+
+
+def test_a_numba_that_fails_to_load_falls_back(monkeypatch, fresh_numba):
+    import types
+
+    broken = types.ModuleType("ropelab._numba_rope")
+
+    def build(cache=True):
+        raise OSError("libllvmlite.so: cannot open shared object file")
+
+    broken.build = build
+    monkeypatch.setitem(__import__("sys").modules, "ropelab._numba_rope", broken)
+    spy = PathSpy(monkeypatch)
+    run_every_form("half")
+    assert spy.numba == 0
+    assert "OSError" in _kernels.numba_status()["reason"]
+
+
+@needs_numba
+def test_no_writable_cache_folder_compiles_without_the_cache(monkeypatch, fresh_numba):
+    import ropelab._numba_rope as nr
+
+    real = nr.build
+
+    def build(cache=True):
+        if cache:
+            raise RuntimeError("cannot cache function 'half_inplace': no locator available for file 'x.py'")
+        return real(cache=False)
+
+    monkeypatch.setattr(nr, "build", build)
+    spy = PathSpy(monkeypatch)
+    run_every_form("half")
+    status = _kernels.numba_status()
+    assert spy.numba > 0 and status["available"] and "compiled in every session" in status["cache_note"]
+    assert status["cache_dir"] is None
+
+
+def _run_child(code: str, env: dict | None = None, timeout: int = 240):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), **(env or {}))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+CHILD_CHECK = """
+import torch, ropelab
+from ropelab import _kernels
+x = torch.randn(2, 3, 70, 16)
+y = x.clone(); ropelab.apply_rope_(y, torch.arange(70), layout="half")
+assert (y - ropelab.rope_half(x, torch.arange(70))).abs().max() < 1e-5
+s = _kernels.numba_status()
+print(s["available"], s["cache_note"], s["reason"])
+"""
+
+
+@needs_numba
+def test_real_numba_without_any_cache_locator_still_runs():
+    # numba's own "cannot cache" error (no folder it may write to), raised by numba itself
+    numba_config = pytest.importorskip("numba.core.config")
+    if not hasattr(numba_config, "CACHE_LOCATOR_CLASSES"):
+        pytest.skip("this numba cannot choose its cache locators")
+    out = _run_child(CHILD_CHECK, {"NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"})
+    assert out.startswith("True no writable cache folder"), out
+
+
+@needs_numba
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_takes_the_fallback():
+    code = """
+import os, torch, ropelab
+from ropelab import _kernels
+x = torch.randn(1, 4, 128, 64); p = torch.arange(128)
+ropelab.apply_rope_(x.clone(), p, layout="half")            # the parent runs numba's loops
+assert _kernels.numba_status()["available"]
+pid = os.fork()
+if pid == 0:
+    torch.set_num_threads(1)      # PyTorch's own OpenMP pool needs this in a forked child (DataLoader does it)
+    y = x.clone(); ropelab.apply_rope_(y, p, layout="half")
+    ok = bool((y - ropelab.rope_half(x, p)).abs().max() < 1e-5)
+    s = _kernels.numba_status()
+    os._exit(0 if ok and not s["available"] and "forked" in s["reason"] else 3)
+print(os.waitpid(pid, 0)[1])
+"""
+    assert _run_child(code, timeout=120).strip() == "0"
+
+
+@needs_numba
+def test_numba_uses_as_many_threads_as_torch_and_one_for_small_tensors(fresh_numba):
+    import numba
+
+    x = torch.randn(1, 8, 256, 64)                 # 131072 elements: 4 grains
+    before = torch.get_num_threads()
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            ropelab.apply_rope_(x, torch.arange(256), layout="half")
+            assert numba.get_num_threads() == min(n, numba.config.NUMBA_NUM_THREADS)
+        ropelab.apply_rope_(torch.randn(2, 8, 16), torch.arange(8), layout="half")    # below one grain
+        assert numba.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert _kernels.numba_status()["threading_layer"] in ("omp", "tbb", "workqueue")
+
+
+@needs_numba
+def test_the_numba_operators_are_registered_with_meta_kernels():
+    x = torch.randn(2, 8, 16)
+    cos, sin = torch.rand(8, 8), torch.rand(8, 8)
+    _kernels.numba_kernels()
+    out = torch.empty_like(x)
+    y = torch.ops.ropelab.rope_into(x, cos, sin, "half", out=out)
+    assert y is out
+    xm = torch.empty(2, 8, 16, device="meta")
+    assert torch.ops.ropelab.rope_(xm, cos.to("meta"), sin.to("meta"), "half") is xm
+    opcheck = getattr(torch.library, "opcheck", None)
+    if opcheck is not None:
+        opcheck(torch.ops.ropelab.rope_.default, (x.clone(), cos, sin, "interleaved"),
+                test_utils=("test_schema", "test_faketensor"))
+
+
+# ---------------------------------------------------------------------------
+# autograd around the writing forms
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+@pytest.mark.parametrize("mode", ["in_place", "out"])
+def test_gradients_through_the_writing_forms(layout, mode):
+    g = torch.Generator().manual_seed(24)
+    a = torch.randn(2, 6, 8, generator=g, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(2, 6, 8, generator=g, dtype=torch.float64)
+    p0 = torch.tensor([0.0, 1.5, 2.0, 7.25, 30.0, 100.0], dtype=torch.float64)
+    grads = []
+    for fn in ("writing", "reference"):
+        a.grad = None
+        p = p0.clone().requires_grad_()
+        x = a * 1.0                                 # a non-leaf that requires grad
+        if fn == "reference":
+            y = _reference_rope(x, p, layout)
+        elif mode == "in_place":
+            y = ropelab.apply_rope_(x, p, layout=layout)
+            assert y is x
+        else:
+            y = apply_rope(x, p, layout=layout, out=torch.empty_like(x))
+        (y * w).sum().backward()
+        grads.append((a.grad.clone(), p.grad.clone()))
+    torch.testing.assert_close(grads[0], grads[1], atol=1e-10, rtol=1e-10)
+
+
+def test_a_plain_tensor_rotated_in_place_with_positions_that_need_grad():
+    x = torch.randn(2, 5, 8, dtype=torch.float64)
+    p = torch.arange(5.0, dtype=torch.float64).requires_grad_()
+    y = ropelab.apply_rope_(x.clone(), p, layout="half")
+    assert y.requires_grad
+    y.sum().backward()
+    p_ref = p.detach().clone().requires_grad_()
+    _reference_rope(x, p_ref, "half").sum().backward()
+    torch.testing.assert_close(p.grad, p_ref.grad, atol=1e-10, rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["interleaved", "half"])
+@pytest.mark.parametrize("numba", NUMBA)
+def test_writes_bump_the_version_counter_so_autograd_notices(layout, numba):
+    # a later operation saved x for its backward; rotating x in place must make that backward
+    # fail (PyTorch's own check), not silently use the rotated values
+    x = torch.randn(2, 70, 16)
+    w = torch.randn(2, 70, 16, requires_grad=True)
+    z = x * w                                        # saves x to compute w's gradient
+    v = x._version
+    with numba_mode(numba):
+        ropelab.apply_rope_(x, torch.arange(70), layout=layout)
+    assert x._version > v
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+    out = torch.zeros(2, 70, 16)
+    z = out * w
+    with numba_mode(numba):
+        apply_rope(x, torch.arange(70), layout=layout, out=out)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_no_grad_allows_writing_a_leaf_that_requires_grad():
+    x = torch.randn(2, 6, 8, requires_grad=True)
+    ref = rope_half(x.detach(), torch.arange(6))
+    with torch.no_grad():
+        ropelab.apply_rope_(x, torch.arange(6), layout="half")
+    assert_close_rel(x.detach(), ref, ref, "half", 1e-6)
+
+
+def test_inference_tensors_are_written_inside_inference_mode():
+    with torch.inference_mode():
+        x = torch.randn(2, 6, 8)
+        ref = rope_half(x, torch.arange(6))
+        ropelab.apply_rope_(x, torch.arange(6), layout="half")
+        assert_close_rel(x, ref, ref, "half", 1e-6)

@@ -15,6 +15,7 @@ import ropelab
 from ropelab import (
     angles,
     apply_rope,
+    apply_rope_qk,
     half_to_interleaved,
     half_to_interleaved_index,
     interleaved_to_half,
@@ -350,3 +351,149 @@ def test_views_with_odd_offsets_and_strided_positions_work():
         np.testing.assert_allclose(form(x, pos, 1e4).numpy(), expected, atol=1e-6)
     np.testing.assert_allclose(rope_from_angles(x, angles(pos, 8)).numpy(), expected, atol=1e-6)
     torch.testing.assert_close(apply_rope(base[:3, :8], grid[:, 0]), apply_rope(base[:3, :8], [0, 4, 8]))
+
+
+# ---------------------------------------------------------------------------
+# in place and out=: what may be written, and the errors for what may not
+# ---------------------------------------------------------------------------
+
+def _exp_output():
+    return torch.zeros(2, 4, 8, requires_grad=True).exp()     # exp saves its result for backward
+
+
+class _SavesOutput(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = x * 2
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def _inference_tensor():
+    with torch.inference_mode():
+        return torch.zeros(2, 4, 8)
+
+
+_BUF = torch.zeros(2 * 4 * 8 + 8)
+_Q, _K = torch.zeros(2, 4, 8), torch.zeros(2, 4, 8)
+
+BAD_WRITES = [
+    (lambda: apply_rope(X, range(4), out=torch.zeros(2, 4, 6)), ValueError,
+     ["out", "shape (2, 4, 8)", "(2, 4, 6)", "torch.empty_like(x)"]),
+    (lambda: apply_rope(X, range(4), out=torch.zeros(2, 4, 8, dtype=torch.float64)), TypeError,
+     ["out", "dtype torch.float32", "torch.float64", "empty_like"]),
+    (lambda: apply_rope(X, range(4), out=torch.zeros(2, 4, 8, dtype=torch.int32)), TypeError, ["out", "int32"]),
+    (lambda: apply_rope(X, range(4), out=torch.zeros(2, 4, 8, device="meta")), ValueError,
+     ["out", "device cpu", "meta", "empty_like"]),
+    (lambda: apply_rope(X, range(4), out=np.zeros((2, 4, 8), np.float32)), TypeError,
+     ["out", "torch.Tensor", "ndarray"]),
+    (lambda: apply_rope(_BUF[:64].view(2, 4, 8), range(4), out=_BUF[8:72].view(2, 4, 8)), ValueError,
+     ["out", "shares memory with x", "out=x", "empty_like"]),
+    (lambda: ropelab.apply_rope_(torch.zeros(1, 4, 8).expand(3, 4, 8), range(4)), ValueError,
+     ["x", "share memory", "expand", "clone()"]),
+    (lambda: apply_rope(X, range(4), out=torch.zeros(1, 4, 8).expand(2, 4, 8)), ValueError, ["out", "expand"]),
+    (lambda: ropelab.apply_rope_(torch.zeros(2, 4, 8, requires_grad=True), range(4)), ValueError,
+     ["x", "requires grad", "leaf", "torch.no_grad()", "ropelab.apply_rope(x, positions)"]),
+    (lambda: ropelab.apply_rope_(torch.zeros(2, 4, 8, requires_grad=True)[0], range(4)), ValueError,
+     ["a view of a leaf tensor", "requires grad"]),
+    (lambda: (lambda x: apply_rope(x, range(4), out=x))(torch.zeros(2, 4, 8, requires_grad=True)), ValueError,
+     ["x", "leaf", "in place"]),
+    (lambda: apply_rope(X, range(4), out=torch.zeros(2, 4, 8, requires_grad=True)), ValueError,
+     ["out", "leaf", "through out="]),
+    (lambda: ropelab.apply_rope_(_exp_output(), range(4)), ValueError,
+     ["x", "needed for the backward pass", "ExpBackward0", "clone()"]),
+    (lambda: ropelab.apply_rope_(_SavesOutput.apply(torch.zeros(2, 4, 8, requires_grad=True)), range(4)),
+     ValueError, ["x", "backward pass", "_SavesOutputBackward"]),
+    (lambda: ropelab.apply_rope_(_exp_output()[0], range(4)), ValueError, ["backward pass"]),
+    (lambda: ropelab.apply_rope_(_inference_tensor(), range(4)), ValueError,
+     ["x", "torch.inference_mode()", "clone()"]),
+    (lambda: ropelab.apply_rope_("x", range(4)), TypeError, ["x", "torch.Tensor"]),
+    (lambda: ropelab.apply_rope_(X, range(3)), ValueError, ["positions"]),
+    (lambda: ropelab.apply_rope_(X, range(4), layout="neox"), ValueError, ["layout"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=torch.zeros(2, 4, 8)), TypeError,
+     ["out", "pair (q_out, k_out)", "Tensor"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=(torch.zeros(2, 4, 8),)), TypeError, ["out", "length 1"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=(torch.zeros(2, 4, 6), torch.zeros(2, 4, 8))), ValueError,
+     ["out[0] (q_out)", "q's shape"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=(torch.zeros(2, 4, 8), torch.zeros(2, 4, 8).double())),
+     TypeError, ["out[1] (k_out)", "k's dtype"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=(_K, torch.zeros(2, 4, 8))), ValueError,
+     ["out[0] (q_out)", "shares memory with k", "before it is rotated"]),
+    (lambda: apply_rope_qk(_Q, _K, range(4), out=(torch.zeros(2, 4, 8), _Q)), ValueError,
+     ["out[1] (k_out)", "shares memory with q"]),
+    (lambda: (lambda b: apply_rope_qk(_Q, _K, range(4), out=(b, b)))(torch.zeros(2, 4, 8)), ValueError,
+     ["out[0] (q_out)", "out[1] (k_out)", "overwrite the other"]),
+    (lambda: ropelab.apply_rope_qk_(_Q, _Q, range(4)), ValueError, ["q and k share memory", "twice"]),
+    (lambda: ropelab.apply_rope_qk_(_Q, torch.zeros(2, 4, 8, requires_grad=True), range(4)), ValueError,
+     ["k", "leaf", "ropelab.apply_rope_qk(q, k, positions)"]),
+    (lambda: ropelab.apply_rope_qk_(_Q, torch.zeros(2, 5, 8), range(4)), ValueError, ["q and k", "seq"]),
+]
+
+
+@pytest.mark.parametrize("call,exc,words", BAD_WRITES, ids=[f"bad_write{i}" for i in range(len(BAD_WRITES))])
+def test_bad_writes_raise_naming_the_argument_and_the_fix(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    for w in words:
+        assert w in str(info.value), f"{w!r} not in: {info.value}"
+
+
+def test_writing_errors_are_raised_before_anything_is_written(monkeypatch):
+    from ropelab import _kernels
+
+    def never(*args, **kwargs):
+        raise AssertionError("a kernel ran on an input the core should have refused")
+
+    monkeypatch.setattr(_kernels, "tables", never)
+    monkeypatch.setattr(_kernels, "rotate_into", never)
+    for call, exc, _ in BAD_WRITES:
+        with pytest.raises(exc):
+            call()
+    # q is checked together with k: an unwritable k leaves q as it was
+    q = torch.randn(2, 4, 8)
+    q0 = q.clone()
+    with pytest.raises(ValueError, match="k"):
+        ropelab.apply_rope_qk_(q, torch.zeros(2, 4, 8, requires_grad=True), range(4))
+    assert torch.equal(q, q0)
+
+
+def test_what_may_be_written():
+    x = torch.randn(2, 4, 8, generator=torch.Generator().manual_seed(31))
+    ref = apply_rope(x, range(4))
+    # out=x, out= a view of exactly x's memory, apply_rope_: all in place
+    for target in ("x", "view", "inplace"):
+        y = x.clone()
+        if target == "x":
+            r = apply_rope(y, range(4), out=y)
+        elif target == "view":
+            r = apply_rope(y, range(4), out=y[:])
+        else:
+            r = ropelab.apply_rope_(y, range(4))
+        torch.testing.assert_close(y, ref, atol=0, rtol=0)
+        assert r.data_ptr() == y.data_ptr()
+    # interleaved slices of one tensor share no element: each may be written from the other
+    buf = torch.randn(2, 4, 16, generator=torch.Generator().manual_seed(32))
+    src, dst = buf[..., 0::2], buf[..., 1::2]
+    src0 = src.clone()
+    apply_rope(src, range(4), out=dst)
+    torch.testing.assert_close(src, src0, atol=0, rtol=0)
+    torch.testing.assert_close(dst, apply_rope(src0, range(4)), atol=1e-6, rtol=0)
+    # a non-leaf that requires grad may be rotated in place; so may a leaf under no_grad
+    a = torch.randn(2, 4, 8, requires_grad=True)
+    y = a * 1.0
+    assert ropelab.apply_rope_(y, range(4)).grad_fn is not None
+    with torch.no_grad():
+        ropelab.apply_rope_(a, range(4))
+
+
+def test_the_writing_forms_are_public():
+    for name in ("apply_rope_", "apply_rope_qk_"):
+        assert name in ropelab.rope.__all__ and callable(getattr(ropelab, name))
+    import inspect
+
+    assert "out" in inspect.signature(apply_rope).parameters
+    assert inspect.signature(apply_rope_qk).parameters["out"].kind is inspect.Parameter.KEYWORD_ONLY

@@ -16,7 +16,7 @@ The rules (tests/test_layout.py checks them on ropelab/ and on small packages ma
   as ``rope._x`` on an imported module; a private *module* (``from . import _kernels``) is fine;
 * layers: the facades (the package's ``__init__``, ``llama``, ``internlm``, ``scaling``, ``vision``, ``lengthgen``,
   ``widgets``, ``exercises``) sit on top and only facades import them; the core (``rope``,
-  ``_kernels``, ``_validate``) and ``common`` import no lesson; lesson ``NN`` imports only
+  ``_kernels``, ``_numba_rope``, ``_validate``) and ``common`` import no lesson; lesson ``NN`` imports only
   lessons before it;
 * every module is a facade, the core, ``common`` or a lesson; every import of the package names
   a module that exists.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FACADES = ("llama", "internlm", "scaling", "vision", "lengthgen", "widgets", "exercises")
-CORE = ("rope", "_kernels", "_validate")
+CORE = ("rope", "_kernels", "_numba_rope", "_validate")
 COMMON = "common"
 LESSON = re.compile(r"lesson(\d\d)_[a-z0-9_]+$")
 

@@ -1,4 +1,4 @@
-"""Figures for the speed lesson: memory passes per form (counted) and measured ratios to ``clone``.
+"""Figures for the speed lesson: memory passes per form (counted) and measured ratios to a floor.
 
 The counted figures come from :func:`ropelab.lesson10_rope_speed.traffic.memory_traffic` and are
 the same on every machine; the measured one takes whatever :func:`ropelab.common.timing.measure` found.
@@ -76,8 +76,16 @@ def passes_figure(rows: Sequence[Mapping]):
     return fig
 
 
-def ratio_figure(ratios: Mapping[str, float], title: str = "Measured: time as a multiple of clone()"):
-    """Measured time of each form over ``clone``'s (``{name: ratio}``), log scale, line at 1."""
+FLOOR_LABEL = "time / time of clone()  (log scale; 1 = one read + one write)"
+
+
+def ratio_figure(ratios: Mapping[str, float], title: str = "Measured: time as a multiple of clone()",
+                 xlabel: str = FLOOR_LABEL):
+    """Measured time of each form over its floor's (``{name: ratio}``), log scale, line at 1.
+
+    ropelab's forms (names starting ``apply_rope`` or ``ropelab``) are green, the floors
+    (``clone``, ``copy_ ...``) grey, everything else blue.
+    """
     if not isinstance(ratios, Mapping) or not ratios:
         raise ValueError("ratios must be a non-empty mapping {name: ratio to clone}")
     items = sorted(ratios.items(), key=lambda kv: kv[1], reverse=True)
@@ -89,8 +97,8 @@ def ratio_figure(ratios: Mapping[str, float], title: str = "Measured: time as a 
     fig = new_figure(11.0, 0.55 * len(items) + 2.2)
     with style():
         ax = fig.add_subplot(1, 1, 1)
-        colors = [PALETTE["green"] if n.startswith("apply_rope") else
-                  (GREY if n == "clone" else PALETTE["sky"]) for n in names]
+        colors = [PALETTE["green"] if n.startswith(("apply_rope", "ropelab")) else
+                  (GREY if n == "clone" or n.startswith("copy_") else PALETTE["sky"]) for n in names]
         ax.barh(y, vals, color=colors)
         for yi, v in zip(y, vals):
             ax.text(v * 1.06, yi, f"{v:.2f}x", va="center", fontsize=12)
@@ -99,7 +107,7 @@ def ratio_figure(ratios: Mapping[str, float], title: str = "Measured: time as a 
         ax.set_xlim(min(0.5, vals.min() * 0.8), vals.max() * 3)
         ax.set_yticks(y)
         ax.set_yticklabels(names)
-        ax.set_xlabel("time / time of clone()  (log scale; 1 = one read + one write)")
+        ax.set_xlabel(xlabel)
         ax.set_title(title, fontsize=15)
         ax.grid(axis="y", visible=False)
         fig.tight_layout()

@@ -2,7 +2,7 @@
 
 :func:`memory_traffic` runs any function of tensors and lists each operation with the
 bytes it reads, writes and allocates; :func:`half_pair_views` shows the two strided views
-behind the two-pass half layout of :func:`ropelab.apply_rope`.
+behind the two-operation half layout (the PyTorch fallback) of :func:`ropelab.apply_rope`.
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def memory_traffic(fn: Callable, *args, **kwargs) -> tuple[object, Traffic]:
 
 
 def half_pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The two strided views behind the two-pass half layout: ``(..., seq - 1, 2, dim // 2)`` each.
+    """The two strided views behind the two-operation half layout of the PyTorch path: ``(..., seq - 1, 2, dim // 2)``.
 
     ``x``, ``out``: ``(..., seq, dim)``. For row ``t`` (``t < seq - 1``):
     ``x_view[..., t, 0, :] = x1[t]`` (first half of row t), ``x_view[..., t, 1, :] = x2[t + 1]``;
@@ -130,7 +130,7 @@ def half_pair_views(x: torch.Tensor, out: torch.Tensor) -> tuple[torch.Tensor, t
                          f"and {tuple(out.shape)}")
     if x.shape[-2] < 2:
         raise ValueError(f"x needs seq >= 2 rows to pair row t with row t + 1; got seq = {x.shape[-2]}")
-    if not _kernels.two_pass_ok(x, out):
+    if not _kernels.two_ops_ok(x, out):
         raise ValueError(f"out's rows must lie more than dim/2 elements apart in memory; got strides "
                          f"{tuple(out.stride())} for dim = {out.shape[-1]}")
     return _kernels.pair_views(x, out)
