@@ -8,28 +8,28 @@ One widget, one file: its pure model and its drawing live here too, and the stat
   ``z``, ``e^{i theta}``, ``z e^{i theta}``, the angle between ``z`` and the product, the
   circle of radius ``|z|`` the tip stays on, and (in the static figure) a panel with the numbers;
 * :func:`rotation_readout`: the HTML under the widget;
-* :func:`rotation_widget`: sliders for theta and ``z`` wired to the above.
+* :func:`rotation_widget`: the widget (:class:`RotationWidget`), computed and drawn in the browser
+  by ``widget.js``, with :func:`rotation_state` as its Python reference.
 """
 from __future__ import annotations
 
 import cmath
-import functools
 import math
 from typing import Any, Mapping
 
-import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from .._validate import check_real
 from ..common.figures import GREY, K_COLOR, Q_COLOR
-from ..common.widgets import InteractiveFigure
+from ..common.browser_widget import BrowserWidget
 
 FIGSIZE = (10.5, 6.6)  # the widget's figure and the static one
 LIMIT = 2.3            # half-width of the plotted plane; the widget's vector sliders stay within +-1.5
 SLIDER_LIMIT = 1.5
 
 __all__ = ["FIGSIZE", "SLIDER_LIMIT", "rotation_state", "draw_rotation", "update_rotation", "rotation_readout",
-           "rotation_widget"]
+           "rotation_widget", "RotationWidget"]
 
 
 def rotation_state(theta_deg: float = 60.0, x: float = 1.0, y: float = 0.5) -> dict[str, Any]:
@@ -225,33 +225,49 @@ def rotation_readout(state: Mapping[str, Any]) -> str:
 # the widget
 # ---------------------------------------------------------------------------
 
-_SLIDER = dict(continuous_update=True, layout=widgets.Layout(width="520px"),
-              style={"description_width": "110px"})
+class RotationWidget(BrowserWidget):
+    """Sliders for the angle theta (degrees) and ``z = x + iy``; the page draws and computes
+    (``widget.js``), Python checks: ``state`` is :func:`rotation_state`, ``numbers()`` the readout."""
+
+    _package = __package__
+    _widget_name = "rotation_widget"
+    _controls = ("theta_deg", "x", "y")
+
+    theta_deg = traitlets.Float(60.0).tag(sync=True)
+    x = traitlets.Float(1.0).tag(sync=True)
+    y = traitlets.Float(0.5).tag(sync=True)
+
+    def compute(self, theta_deg: float, x: float, y: float) -> dict[str, Any]:
+        state = rotation_state(theta_deg, x, y)  # validates the arguments
+        for name, v in (("x", state["z"].real), ("y", state["z"].imag)):
+            if abs(v) > SLIDER_LIMIT:
+                raise ValueError(f"{name} must lie in [-{SLIDER_LIMIT}, {SLIDER_LIMIT}] (the slider range); got {v}")
+        if abs(state["theta_deg"]) > 360:
+            raise ValueError(f"theta_deg must lie in [-360, 360] (the slider range); got {state['theta_deg']}")
+        return state
+
+    @traitlets.validate("theta_deg", "x", "y")
+    def _valid(self, proposal):
+        self._refuse(proposal["trait"].name, proposal["value"])
+        return float(proposal["value"])
+
+    def numbers(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
+        s = self._state_for(values)
+        z, u, r = s["z"], s["unit"], s["rotated"]
+        return {"theta_deg": s["theta_deg"], "theta": s["theta"], "z_re": z.real, "z_im": z.imag,
+                "norm_z": s["norm_z"], "unit_re": u.real, "unit_im": u.imag, "rotated_re": r.real,
+                "rotated_im": r.imag, "norm_rotated": s["norm_rotated"], "arg_z_deg": s["arg_z_deg"],
+                "arg_rotated_deg": s["arg_rotated_deg"]}
 
 
-def rotation_widget(theta_deg: float = 60.0, x: float = 1.0, y: float = 0.5) -> InteractiveFigure:
+def rotation_widget(theta_deg: float = 60.0, x: float = 1.0, y: float = 0.5) -> RotationWidget:
     """Sliders for the angle theta (degrees) and the vector ``z = x + iy``.
 
     The figure shows ``z``, ``e^{i theta}`` on the unit circle and the rotated
     ``z * e^{i theta}``; the readout prints the complex numbers, both lengths and the
     same product written with the rotation matrix. ``x`` and ``y`` must lie in
-    [-1.5, 1.5] (the slider range, which keeps every arrow inside the plot).
+    [-1.5, 1.5] (the slider range, which keeps every arrow inside the plot). Everything is
+    computed and drawn in the browser; ``widget.theta_deg = 90`` moves it from Python.
     """
-    state = rotation_state(theta_deg, x, y)  # validates the arguments
-    for name, v in (("x", state["z"].real), ("y", state["z"].imag)):
-        if abs(v) > SLIDER_LIMIT:
-            raise ValueError(f"{name} must lie in [-{SLIDER_LIMIT}, {SLIDER_LIMIT}] (the slider range); got {v}")
-    if abs(state["theta_deg"]) > 360:
-        raise ValueError(f"theta_deg must lie in [-360, 360] (the slider range); got {state['theta_deg']}")
-    controls = {
-        "theta_deg": widgets.FloatSlider(value=state["theta_deg"], min=-360.0, max=360.0, step=1.0,
-                                         description="θ (degrees)", readout_format=".0f", **_SLIDER),
-        "x": widgets.FloatSlider(value=state["z"].real, min=-SLIDER_LIMIT, max=SLIDER_LIMIT, step=0.05,
-                                 description="Re z = x", **_SLIDER),
-        "y": widgets.FloatSlider(value=state["z"].imag, min=-SLIDER_LIMIT, max=SLIDER_LIMIT, step=0.05,
-                                 description="Im z = y", **_SLIDER),
-    }
-    # no number panel in the figure: the readout under it shows the same numbers
-    draw = functools.partial(draw_rotation, panel=False)
-    return InteractiveFigure(controls, rotation_state, draw, update_rotation, rotation_readout,
-                             figsize=FIGSIZE, name="rotation_widget")
+    RotationWidget.compute(None, theta_deg, x, y)  # validates the arguments before any widget exists
+    return RotationWidget(theta_deg=float(theta_deg), x=float(x), y=float(y))
