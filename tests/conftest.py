@@ -61,3 +61,13 @@ def pytest_terminal_summary(terminalreporter):
             for reason, n in reasons.items():
                 terminalreporter.write_line(f"{n} browser test{'' if n == 1 else 's'} skipped: {reason}",
                                             yellow=True, bold=True)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """Back to English after every test: a test that switches ropelab to Chinese cannot leak it."""
+    yield
+    from ropelab.common.i18n import get_language, set_language
+
+    if get_language() != "en":
+        set_language("en")

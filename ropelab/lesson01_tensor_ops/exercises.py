@@ -32,6 +32,7 @@ def _merge_heads_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.merge_heads",
     title="merge the attention heads back (fix the broken view)",
+    title_zh="把注意力头合并回去（修好出错的 view）",
     reference=_merge_heads,
     make_inputs=_merge_heads_inputs,
     hints=(
@@ -42,6 +43,14 @@ register(Exercise(
         "x.transpose(1, 2) already has the right shape (B, S, H, D), only not the memory order that .view "
         "needs: restore that order (.contiguous()) before merging the last two dimensions, or merge them with "
         ".reshape instead of .view.",
+    ),
+    hints_zh=(
+        "transpose 只交换步长：transpose(1, 2) 之后，内存中的数据仍按 (B, H, S, D) 的顺序存放，"
+        "所以 .view 拒绝把 H 和 D 合并成一维。",
+        "第 1 节给出了两条出路：先把数据按新的顺序复制一份；或者改用另一个函数，它能返回视图时就返回视图，"
+        "必须复制时才复制。",
+        "x.transpose(1, 2) 的形状 (B, S, H, D) 已经对了，只是内存顺序不是 .view 所要求的："
+        "先恢复这个顺序（.contiguous()），再合并最后两维；或者用 .reshape 代替 .view 来合并。",
     ),
 ))
 
@@ -62,6 +71,7 @@ def _causal_mask_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.causal_mask",
     title="causal mask by broadcasting",
+    title_zh="用广播构造因果掩码",
     reference=_causal_mask,
     make_inputs=_causal_mask_inputs,
     hints=(
@@ -71,6 +81,12 @@ register(Exercise(
         "the two broadcasts to (seq_len, seq_len).",
         "torch.arange gives the positions 0 .. seq_len - 1; indexing with [:, None] makes a column, [None, :] a row; "
         "a comparison operator returns a bool tensor.",
+    ),
+    hints_zh=(
+        "查询 i 能看到键 j，当且仅当 j <= i：每个 (i, j) 格子做一次比较，广播能一次完成所有格子，不需要循环。",
+        "把查询的位置排成一列 (seq_len, 1)，把键的位置排成一行 (1, seq_len)；两者比较时会广播成 (seq_len, seq_len)。",
+        "torch.arange 给出位置 0 .. seq_len - 1；用 [:, None] 索引得到一列，用 [None, :] 得到一行；"
+        "比较运算符返回 bool 张量。",
     ),
 ))
 
@@ -97,6 +113,7 @@ def _normalize_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.normalize_channels",
     title="normalise each channel (batch-norm statistics)",
+    title_zh="逐通道归一化（批归一化的统计量）",
     reference=_normalize_channels,
     make_inputs=_normalize_inputs,
     atol=1e-4,
@@ -108,6 +125,12 @@ register(Exercise(
         "broadcast straight back against x.",
         "The variance must be the biased one (divide by the count, not count - 1): unbiased=False, or the "
         "mean of the squared deviations. The 1e-5 goes inside the square root.",
+    ),
+    hints_zh=(
+        "批归一化为每个通道保留一个均值和一个方差：对除 C 以外的所有维度求平均。",
+        "在 dim=(0, 2, 3) 上做归约并设 keepdim=True，这样统计量的形状是 (1, C, 1, 1)，可以直接与 x 广播。",
+        "方差必须是有偏的（除以元素个数，而不是个数减 1）：unbiased=False，或者直接求偏差平方的均值。"
+        "1e-5 要加在平方根里面。",
     ),
 ))
 
@@ -132,6 +155,7 @@ def _attention_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.attention_scores",
     title="attention scores Q K^T with einsum",
+    title_zh="用 einsum 计算注意力分数 Q K^T",
     reference=_attention_scores,
     make_inputs=_attention_inputs,
     atol=1e-4,
@@ -142,6 +166,11 @@ register(Exercise(
         "for the key positions, one for the features. The output keeps the batch and both positions.",
         "A letter that appears in both inputs but not in the output is summed over: leave the feature "
         "letter out after the '->'.",
+    ),
+    hints_zh=(
+        "scores[b, i, j] 把查询 i 与键 j 逐个坐标相乘，再把乘积加起来：每一对（查询，键）做一次点积。",
+        "在 einsum 中给每一维起一个字母：批次一个，查询位置一个，键位置另一个，特征一个。输出保留批次和两个位置维。",
+        "在两个输入中都出现、却不出现在输出中的字母会被求和：在 '->' 之后不写特征维的字母。",
     ),
 ))
 
@@ -168,6 +197,7 @@ def _position_table_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.position_table",
     title="position-by-frequency table (outer product)",
+    title_zh="位置 × 频率表（外积）",
     reference=_position_table,
     make_inputs=_position_table_inputs,
     hints=(
@@ -176,6 +206,11 @@ register(Exercise(
         "It is the outer product: torch.outer, an einsum whose two letters both survive, or broadcasting a "
         "column against a row.",
         "With broadcasting: t as a column (seq, 1) times inv_freq as a row (1, dim/2) gives (seq, dim/2).",
+    ),
+    hints_zh=(
+        "每个位置乘以每个频率，什么都不加起来：两个向量的哪一种乘积会给出这样一张表？",
+        "这就是外积：torch.outer，两个字母都保留在输出中的 einsum，或者一列与一行的广播。",
+        "用广播的话：把 t 作为一列 (seq, 1)，乘以作为一行的 inv_freq (1, dim/2)，得到 (seq, dim/2)。",
     ),
 ))
 
@@ -200,6 +235,7 @@ def _pick_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.pick_per_row",
     title="pick one entry per row with gather",
+    title_zh="用 gather 在每行取一个元素",
     reference=_pick_per_row,
     make_inputs=_pick_inputs,
     hints=(
@@ -209,6 +245,11 @@ register(Exercise(
         "index of shape (N, 1), one column per row.",
         "Add the missing dimension to idx before gather(1, ...), and remove it from the result so that you "
         "return shape (N,).",
+    ),
+    hints_zh=(
+        "第 r 行你要的是第 idx[r] 列的那一个元素：沿第 1 维的 gather 会在每一行取出索引所指定的那些列。",
+        "gather 要求索引的维数与 x 相同，返回结果的形状与索引相同：这里需要形状为 (N, 1) 的索引，每行一列。",
+        "在调用 gather(1, ...) 之前给 idx 补上缺少的那一维，再从结果中去掉它，使返回的形状为 (N,)。",
     ),
 ))
 
@@ -238,6 +279,7 @@ def _scatter_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.scatter_rows",
     title="write values into chosen columns with scatter_",
+    title_zh="用 scatter_ 把值写入指定的列",
     reference=_scatter_rows,
     make_inputs=_scatter_inputs,
     hints=(
@@ -246,6 +288,13 @@ register(Exercise(
         "dimension 1 puts values[r, k] at column index[r, k] of row r.",
         "The call is out.scatter_(dim, index, src): two of your three inputs are the index and the source; "
         "scatter_ returns out itself, so you can return its result.",
+    ),
+    hints_zh=(
+        "scatter_ 是原地写入一个已有的张量：你得先有一个可以写入的张量。",
+        "从输出形状 (N, num_cols) 的全零张量开始，数据类型与 values 相同；"
+        "沿第 1 维的 scatter_ 会把 values[r, k] 放到第 r 行的第 index[r, k] 列。",
+        "调用形式是 out.scatter_(dim, index, src)：你的三个输入中有两个就是索引和源；scatter_ 返回的就是 out 本身，"
+        "所以可以直接返回它的结果。",
     ),
 ))
 
@@ -275,6 +324,7 @@ def _select_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="01.select_positions",
     title="look up each token's cos row: cos[position_ids]",
+    title_zh="查出每个词元的 cos 行：cos[position_ids]",
     reference=_select_positions,
     make_inputs=_select_inputs,
     hints=(
@@ -284,5 +334,11 @@ register(Exercise(
         "token's position.",
         "The result needs a size-1 head dimension at position 1, (B, 1, S, D), so that it broadcasts "
         "against q of shape (B, H, S, D): unsqueeze, or None in an index.",
+    ),
+    hints_zh=(
+        "用整数张量索引一张表会取出整行：结果的形状是索引的形状后面再接上一行的长度。",
+        "用形状为 (B, S) 的位置编号张量去索引 (max_pos, D) 的表，得到 (B, S, D)：每个词元所在位置的那一行。",
+        "结果需要在第 1 维有一个大小为 1 的头维度，即 (B, 1, S, D)，这样才能与形状为 (B, H, S, D) 的 q 广播："
+        "用 unsqueeze，或在索引中写 None。",
     ),
 ))

@@ -49,6 +49,7 @@ def _score_inputs(gen: torch.Generator) -> tuple:
 register(Exercise(
     id="04.rope_2d",
     title="2-D RoPE: turn each token by its position times theta",
+    title_zh="二维 RoPE：把每个词元旋转“位置 × theta”",
     reference=_rope_2d,
     make_inputs=_rope_inputs,
     atol=1e-4,
@@ -61,11 +62,20 @@ register(Exercise(
         "positions holds integers: make them floating point before multiplying by theta. Put the two new "
         "coordinates side by side with torch.stack([...], dim=-1) to return (seq, 2).",
     ),
+    hints_zh=(
+        "词元 j 位于位置 positions[j]，所以它要旋转的角度是 positions[j] * theta：每个词元一个角度，"
+        "然后做笔记本 03 中的二维旋转。",
+        "把 (x1, x2) 旋转 alpha 得到 (x1 cos alpha - x2 sin alpha, x1 sin alpha + x2 cos alpha)。"
+        "一次性算出所有角度的 cos 和 sin：形状为 (seq,) 的张量。",
+        "positions 里是整数：先转成浮点数，再乘以 theta。用 torch.stack([...], dim=-1) 把两个新坐标并排放好，"
+        "返回 (seq, 2)。",
+    ),
 ))
 
 register(Exercise(
     id="04.relative_score_2d",
     title="the score g(q, k, m - n) in complex form",
+    title_zh="复数形式的分数 g(q, k, m - n)",
     reference=_relative_score_2d,
     make_inputs=_score_inputs,
     atol=1e-4,
@@ -77,6 +87,14 @@ register(Exercise(
         "turns each (N, 2) tensor into N complex numbers (it needs them contiguous).",
         "e^{i distance theta} is a single complex number: torch.polar with length 1, or Python's "
         "complex(cos, sin). Keep only the real part of the product, so that you return (N,) real scores.",
+    ),
+    hints_zh=(
+        "把二维向量看成复数时，点积是 a . b = Re[a conj(b)]；旋转 m theta 和旋转 n theta 这两次旋转会合成一个因子"
+        " e^{i (m - n) theta}。",
+        "取共轭的是键，不是查询：g = Re[q conj(k) e^{i (m - n) theta}]。torch.view_as_complex 把每个 (N, 2) 张量变"
+        "成 N 个复数（要求内存连续）。",
+        "e^{i distance theta} 只是一个复数：用长度为 1 的 torch.polar，或 Python 的 complex(cos, sin)。"
+        "只保留乘积的实部，使返回的是 (N,) 个实数分数。",
     ),
 ))
 
@@ -91,20 +109,30 @@ register(Prediction(
     id="04.moved_together",
     question=("The figure shows the score 1.078 for the query at m = 3 and the key at n = 1 (theta = 30 degrees). "
               "Move both tokens 7 positions on, to m = 10 and n = 8: what is the score now?"),
+    question_zh="图中显示，位于 m = 3 的查询与位于 n = 1 的键的分数是 1.078（theta = 30 度）。"
+                "把两个词元都向后移 7 个位置，到 m = 10 和 n = 8：现在的分数是多少？",
     answer=_trig_score(DEFAULT_Q, DEFAULT_K, 10 - 8, math.radians(30)),
     atol=5e-3,   # 1.078 and 1.08, the figure's number and its rounding, both count
     explain=("Both arrows turn by the same 7 * 30 = 210 degrees, so the angle between them, and with it the "
              "dot product, stays: the score is still g(q, k, m - n) at m - n = 2, about 1.078. Only the "
              "distance reaches the score. The next cell measures both."),
+    explain_zh="两个箭头都多转了同样的 7 * 30 = 210 度，所以它们之间的夹角不变，点积也就不变："
+               "分数仍然是 m - n = 2 时的 g(q, k, m - n)，约为 1.078。能影响分数的只有距离。"
+               "下一个单元格会把两者都测出来。",
 ))
 
 register(Prediction(
     id="04.score_period",
     question=("With theta = 30 degrees per position, what is the smallest distance m - n > 0 at which every score "
               "comes back to its value at distance 0, whatever q and k are?"),
+    question_zh="每个位置旋转 theta = 30 度时，无论 q 和 k 是什么，使所有分数都回到距离 0 时的值的最小距离"
+                " m - n > 0 是多少？",
     answer=round(360 / 30),
     atol=0,
     explain=("g(q, k, r) = Re[q conj(k) e^{i r theta}] repeats when r theta is a whole turn: r = 360 / 30 = 12. "
              "At r = 6 (half a turn) the score is minus its value at 0. One pair cannot tell distances 12 "
              "apart: notebook 05 adds slower pairs for that. The next cell searches r = 1 .. 30."),
+    explain_zh="当 r theta 是整整一圈时，g(q, k, r) = Re[q conj(k) e^{i r theta}] 开始重复：r = 360 / 30 = 12。"
+               "在 r = 6（半圈）时，分数等于它在 0 处的值的相反数。单个维度对分辨不出相差 12 的距离："
+               "笔记本 05 为此加入了转得更慢的维度对。下一个单元格在 r = 1 .. 30 中搜索。",
 ))
