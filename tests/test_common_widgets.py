@@ -5,7 +5,7 @@ import ipywidgets as widgets
 import pytest
 
 from ropelab.common.widgets import InteractiveFigure
-from ropelab.widgets import extension_widget, frequency_widget, rope2d_widget, rotation_widget
+from ropelab.widgets import extension_widget, frequency_widget, rotation_widget
 
 
 def compute(a=1.0):
@@ -115,10 +115,9 @@ def _nan_then_good(w, bad, other, good):
 @pytest.mark.parametrize("make, bad, other, good", [
     (rotation_widget, "theta_deg", "x", 0.3),
     (rotation_widget, "y", "theta_deg", 120.0),
-    (rope2d_widget, "theta_deg", "m", 7),
     (extension_widget, "factor", "target_len", 32768),
     (frequency_widget, "base", "dim", 64),
-], ids=["rotation-theta", "rotation-y", "rope2d", "extension", "frequency"])
+], ids=["rotation-theta", "rotation-y", "extension", "frequency"])
 def test_every_widget_recovers_from_a_refused_value(make, bad, other, good):
     w = _nan_then_good(make(), bad, other, good)
     fresh = make(**{other: good})

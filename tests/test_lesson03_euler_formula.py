@@ -1,9 +1,9 @@
 """Lesson 03 (Euler's formula): ropelab.lesson03_euler_formula.
 
-* ``widget`` and ``figures``: the rotation widget and figure, tested without a browser.
-  Expected numbers come from ``cmath`` / plain trigonometry in the test, never from the
-  code under test. The frame itself is checked too: the PNG the widget sends must show
-  the rotated arrow where the new state says it is.
+* ``widget`` and ``figures``: the rotation widget's Python side (traits, the numbers its
+  readout shows, refused values, what a notebook stores) and the static figure. Expected
+  numbers come from ``cmath`` / plain trigonometry in the test, never from the code under
+  test. The page itself is checked in tests/browser (its numbers against these).
 * ``rotation``: the 2x2 rotation by an angle, against ``cmath``.
 * ``exercises``: the solutions pass, other correct forms pass, and plausible wrong answers
   fail with the right diagnosis. The references are checked against ``cmath`` and the 2x2
@@ -12,67 +12,23 @@
 from __future__ import annotations
 
 import cmath
-import io
 import math
-import re
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
 
 import ropelab
-from ropelab.common.figures import K_COLOR, Q_COLOR
 from ropelab.exercises import check, get_exercise
 from ropelab.lesson03_euler_formula import rotation_2d, rotation_figure, rotation_state, rotation_widget
 from solutions import lesson03_euler_formula as sol
-
-NUM = r"(-?\d+\.\d+)"
-
-
-def _hex_rgb(color: str) -> tuple[int, int, int]:
-    color = color.lstrip("#")
-    return tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
-
-
-def _readout_numbers(html: str) -> dict[str, complex | float]:
-    """Parse the readout: the three complex numbers and the two lengths."""
-    def cnum(label: str) -> complex:
-        m = re.search(label + r"[^<]*?= " + NUM + r" ([+−]) " + NUM + "i", html)
-        assert m, f"no {label} in readout {html!r}"
-        sign = 1 if m.group(2) == "+" else -1
-        return complex(float(m.group(1)), sign * float(m.group(3)))
-
-    theta = re.search(r"θ = " + NUM + "° = " + NUM + " rad", html)
-    norms = re.findall(r"\| = " + NUM, html)
-    return {
-        "theta_deg": float(theta.group(1)),
-        "theta_rad": float(theta.group(2)),
-        "z": cnum(r"^.*?<br>z"),
-        "unit": cnum(r"cos θ \+ i sin θ"),
-        "rotated": cnum(r"z·e<sup>iθ</sup>"),
-        "norm_z": float(norms[0]),
-        "norm_rotated": float(norms[1]),
-    }
 
 
 def _expected(theta_deg: float, x: float, y: float) -> tuple[complex, complex, complex]:
     z = complex(x, y)
     unit = cmath.exp(1j * math.radians(theta_deg))
     return z, unit, z * unit
-
-
-def _pixel(w, point: complex) -> tuple[int, int, int]:
-    """RGB of the widget's current PNG at a point of the plane (data coordinates)."""
-    img = Image.open(io.BytesIO(w.image.value)).convert("RGB")
-    ax = w._handles["ax"]
-    px, py = ax.transData.transform((point.real, point.imag))
-    return img.getpixel((int(round(px)), int(round(img.height - py))))
-
-
-def _close_to(rgb, color: str, tol: int = 40) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(rgb, _hex_rgb(color)))
 
 
 # ---------------------------------------------------------------------------
@@ -109,99 +65,97 @@ def test_state_validates():
 
 
 # ---------------------------------------------------------------------------
-# the widget
+# the widget (computed and drawn in the browser; its numbers in the page are compared with
+# these by tests/browser/test_widgets_static.py, in JupyterLab and in presentation mode)
 # ---------------------------------------------------------------------------
 
-def test_default_widget_shows_z_turned_by_60_degrees():
+def _numbers_expected(theta_deg: float, x: float, y: float) -> dict[str, float]:
+    z, unit, rot = _expected(theta_deg, x, y)
+    return {"theta_deg": theta_deg, "theta": math.radians(theta_deg), "z_re": x, "z_im": y, "norm_z": abs(z),
+            "unit_re": unit.real, "unit_im": unit.imag, "rotated_re": rot.real, "rotated_im": rot.imag,
+            "norm_rotated": abs(z), "arg_z_deg": math.degrees(cmath.phase(z)),
+            "arg_rotated_deg": math.degrees(cmath.phase(rot))}
+
+
+def test_default_widget_holds_z_turned_by_60_degrees():
     w = rotation_widget()
-    assert set(w.controls) == {"theta_deg", "x", "y"}
     assert w.values() == {"theta_deg": 60.0, "x": 1.0, "y": 0.5}
-    z, unit, rot = _expected(60, 1.0, 0.5)
-    assert w._handles["rot"].xy == pytest.approx((rot.real, rot.imag))
-    assert w._handles["z"].xy == pytest.approx((1.0, 0.5))
-    nums = _readout_numbers(w.readout.value)
-    assert nums["rotated"] == pytest.approx(rot, abs=1e-3)
-    assert nums["unit"] == pytest.approx(unit, abs=1e-3)
+    assert w.numbers() == pytest.approx(_numbers_expected(60, 1.0, 0.5), abs=1e-12)
     assert repr(w) == "rotation_widget(theta_deg=60, x=1, y=0.5)"
+    assert w.error == ""
 
 
-@pytest.mark.parametrize("theta", [90.0, 180.0, -45.0, 300.0, 360.0])
-def test_theta_slider_moves_arrow_and_readout(theta):
+@pytest.mark.parametrize("name, value", [("theta_deg", 90.0), ("theta_deg", -300.0), ("x", -1.2), ("y", 0.0)])
+def test_setting_a_trait_from_python_changes_the_numbers(name, value):
     w = rotation_widget()
-    before = w.image.value
-    w.controls["theta_deg"].value = theta
-    z, unit, rot = _expected(theta, 1.0, 0.5)
-    h = w._handles
-    # plotted data
-    assert h["rot"].xy == pytest.approx((rot.real, rot.imag), abs=1e-12)
-    assert h["z"].xy == pytest.approx((1.0, 0.5))
-    ux, uy = h["unit"].get_data()
-    assert (ux[0], uy[0]) == pytest.approx((unit.real, unit.imag), abs=1e-12)
-    # the dotted circle the tip runs on has radius |z|
-    px, py = h["path"].get_data()
-    assert max(abs(complex(a, b)) for a, b in zip(px, py)) == pytest.approx(abs(z))
-    # the angle arc starts on z's direction and sweeps theta
-    ax_, ay_ = h["arc"].get_data()
-    start, end = complex(ax_[0], ay_[0]), complex(ax_[-1], ay_[-1])
-    assert cmath.phase(start) == pytest.approx(cmath.phase(z), abs=1e-9)
-    assert cmath.phase(end / start) == pytest.approx(cmath.phase(unit), abs=1e-9)
-    # readout
-    nums = _readout_numbers(w.readout.value)
-    assert nums["theta_deg"] == pytest.approx(theta)
-    assert nums["theta_rad"] == pytest.approx(math.radians(theta), abs=1e-4)
-    assert nums["z"] == pytest.approx(z, abs=1e-3)
-    assert nums["unit"] == pytest.approx(unit, abs=1e-3)
-    assert nums["rotated"] == pytest.approx(rot, abs=1e-3)
-    assert nums["norm_rotated"] == pytest.approx(abs(z), abs=1e-4)
-    # the frame changed, and shows the rotated arrow where the state says
-    assert w.image.value != before
-    assert _close_to(_pixel(w, 0.6 * rot), K_COLOR)
+    values = {"theta_deg": 60.0, "x": 1.0, "y": 0.5, name: value}
+    setattr(w, name, value)
+    assert w.values() == values
+    assert w.numbers() == pytest.approx(_numbers_expected(**values), abs=1e-12)
+    # numbers() for values read back from a page, without moving the widget
+    assert w.numbers({"theta_deg": 180.0}) == pytest.approx(_numbers_expected(**{**values, "theta_deg": 180.0}),
+                                                            abs=1e-12)
+    assert w.values() == values
 
 
-def test_vector_sliders_move_z_and_keep_length():
-    w = rotation_widget(theta_deg=90)
-    w.controls["x"].value = -1.2
-    w.controls["y"].value = 0.8
-    z, unit, rot = _expected(90, -1.2, 0.8)
-    assert rot == pytest.approx(complex(-0.8, -1.2))  # a quarter turn: (a, b) -> (-b, a)
-    assert w.state["rotated"] == pytest.approx(rot)
-    assert w._handles["z"].xy == pytest.approx((-1.2, 0.8))
-    assert w._handles["rot"].xy == pytest.approx((rot.real, rot.imag))
-    nums = _readout_numbers(w.readout.value)
-    assert nums["norm_z"] == pytest.approx(abs(z), abs=1e-4)
-    assert nums["norm_rotated"] == pytest.approx(abs(z), abs=1e-4)
-    assert _close_to(_pixel(w, 0.6 * z), Q_COLOR)
-    assert _close_to(_pixel(w, 0.6 * rot), K_COLOR)
-
-
-def test_old_arrow_is_erased_after_a_move():
-    """Blitting must restore the background: the arrow at the old angle disappears."""
-    w = rotation_widget(theta_deg=0, x=1.0, y=0.0)
-    old = complex(0.6, 0.0)
-    assert _close_to(_pixel(w, old + 0.0j), K_COLOR) or _close_to(_pixel(w, old), Q_COLOR)
-    w.controls["x"].value = 0.0
-    w.controls["y"].value = 1.0
-    w.controls["theta_deg"].value = 180.0   # z = i, rotated = -i: nothing on the positive real axis
-    assert not _close_to(_pixel(w, old), K_COLOR)
-    assert not _close_to(_pixel(w, old), Q_COLOR)
-    assert _close_to(_pixel(w, -0.6j), K_COLOR)
+def test_a_quarter_turn_sends_a_b_to_minus_b_a():
+    w = rotation_widget(theta_deg=90, x=-1.2, y=0.8)
+    n = w.numbers()
+    assert (n["rotated_re"], n["rotated_im"]) == pytest.approx((-0.8, -1.2))
+    assert n["norm_rotated"] == pytest.approx(n["norm_z"])
 
 
 def test_zero_vector_does_not_break():
-    w = rotation_widget()
-    w.controls["x"].value = 0.0
-    w.controls["y"].value = 0.0
-    assert w.state["rotated"] == 0
-    assert _readout_numbers(w.readout.value)["norm_rotated"] == 0.0
+    w = rotation_widget(x=0.0, y=0.0)
+    assert w.numbers()["norm_rotated"] == 0.0 and w.numbers()["arg_z_deg"] == 0.0
 
 
-def test_each_slider_move_redraws_once():
-    # how fast each redraw is belongs to benchmarks/lab_speed.py (a budget, not a test)
+@pytest.mark.parametrize("name, bad, words", [
+    ("theta_deg", float("nan"), "theta_deg must be finite"),
+    ("theta_deg", 400.0, "theta_deg must lie in"),
+    ("x", 2.0, "x must lie in"),
+    ("y", float("inf"), "y must be finite"),
+])
+def test_a_refused_value_raises_names_it_and_leaves_the_widget_as_it_was(name, bad, words):
     w = rotation_widget()
-    moves = [float(t) for t in range(0, 181, 6)]   # every value differs from the one before
-    for t in moves:
-        w.controls["theta_deg"].value = t
-    assert len(w.redraw_ms) == len(moves)
+    before = w.values()
+    with pytest.raises(ValueError, match=words):
+        setattr(w, name, bad)
+    assert w.values() == before
+    assert words in w.error and "not applied" in w.error
+    w.theta_deg = 30.0  # the next good value works and clears the message
+    assert w.error == "" and w.numbers()["theta_deg"] == 30.0
+
+
+def test_a_refused_value_from_the_page_is_sent_back():
+    w = rotation_widget()
+    sent = []
+    w.send_state = lambda key=None: sent.append(key)
+    w.set_state({"x": 5.0})
+    assert w.x == 1.0 and ["x"] in sent and "x must lie in" in w.error
+    w.set_state({"x": 0.25})
+    assert w.x == 0.25 and w.error == ""
+
+
+def test_the_output_carries_a_live_view_and_a_page_that_needs_no_kernel():
+    a, b = rotation_widget(theta_deg=45), rotation_widget(theta_deg=45)
+    (da, _), (db, _) = a._repr_mimebundle_(), b._repr_mimebundle_()
+    assert {"text/plain", "text/html", "application/vnd.jupyter.widget-view+json"} <= set(da)
+    assert da["text/plain"] == "rotation_widget(theta_deg=45, x=1, y=0.5)"
+    html = da["text/html"]
+    assert html == db["text/html"], "two identical widgets store the same page (strict nbval compares it)"
+    assert "const WIDGET" in html and "ropelabMount" in html and '"theta_deg":45.0' in html
+    assert "</script>" not in html[:-len("</script>")], "one script, not cut short"
+    assert da["application/vnd.jupyter.widget-view+json"]["model_id"] == a.model_id
+
+
+def test_the_widget_speaks_the_chosen_language():
+    ropelab.set_language("zh")
+    try:
+        w = rotation_widget()
+    finally:
+        ropelab.set_language("en")
+    assert w.language == "zh" and rotation_widget().language == "en"
 
 
 # ---------------------------------------------------------------------------

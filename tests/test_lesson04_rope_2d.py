@@ -3,23 +3,24 @@
 * ``ropelab.lesson04_rope_2d.scores``: expected values come from independent NumPy float64 code
   written here (explicit rotations, the complex formula), never from the function under test.
 * The widget and its figure, tested without a browser: expected numbers come from plain
-  trigonometry in the test (rotate with cos/sin, dot product). The PNG the widget sends is
-  checked too.
+  trigonometry in the test (rotate with cos/sin, dot product). The widget is computed and drawn
+  in the page (``widget.js``); here its Python side: traits set from Python, "move m and n
+  together", refused values, ``numbers()`` (what the page's readout marks), the static HTML copy.
 * The exercises: the solutions pass, other correct forms pass, and plausible wrong answers fail
   with the right diagnosis; the references are checked against plain trigonometry.
 """
 from __future__ import annotations
 
-import io
+import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
 
 import ropelab
 from ropelab.common.figures import K_COLOR, Q_COLOR
@@ -34,7 +35,7 @@ from ropelab.lesson04_rope_2d import (
     rope_score,
     score_tables,
 )
-from ropelab.lesson04_rope_2d.widget import DEFAULT_K, DEFAULT_Q
+from ropelab.lesson04_rope_2d.widget import DEFAULT_K, DEFAULT_Q, rope2d_readout
 from solutions import lesson04_rope_2d as sol
 
 
@@ -85,21 +86,6 @@ def readout_score(html: str) -> float:
 
 def readout_shifted(html: str) -> list[tuple[int, int, float]]:
     return [(int(a), int(b), float(v)) for a, b, v in re.findall(r"\((\d+), (\d+)\): (-?\d+\.\d+)", html)]
-
-
-def _hex_rgb(color: str) -> tuple[int, int, int]:
-    color = color.lstrip("#")
-    return tuple(int(color[i:i + 2], 16) for i in (0, 2, 4))
-
-
-def _pixel(w, ax_key: str, point: tuple[float, float]) -> tuple[int, int, int]:
-    img = Image.open(io.BytesIO(w.image.value)).convert("RGB")
-    px, py = w._handles[ax_key].transData.transform(point)
-    return img.getpixel((int(round(px)), int(round(img.height - py))))
-
-
-def _close_to(rgb, color: str, tol: int = 45) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(rgb, _hex_rgb(color)))
 
 
 # ===========================================================================
@@ -274,94 +260,226 @@ def test_state_rejects_bad_input():
 
 
 # ---------------------------------------------------------------------------
-# the widget
+# the widget (Python side: the page computes and draws; Python is the reference)
 # ---------------------------------------------------------------------------
 
-def test_moving_m_changes_score_readout_and_image():
+def expected_numbers(m, n, theta_deg, q=Q, k=K):
+    """Every number of the readout, by its data-key, from plain trigonometry."""
+    t = math.radians(theta_deg)
+    a, b = rot(q, m * t), rot(k, n * t)
+    score = expected_score(m, n, theta_deg, q, k)
+    angle = math.degrees(math.atan2(a[1], a[0]) - math.atan2(b[1], b[0]))
+    angle = (angle + 180) % 360 - 180
+    out = {"theta_deg": theta_deg, "m": m, "n": n, "distance": m - n, "score": score, "g": score,
+           "angle_between_deg": angle, "max_shift_diff": 0.0}
+    for s in (1, 5, 50):
+        out.update({f"shifted_{s}_m": m + s, f"shifted_{s}_n": n + s,
+                    f"shifted_{s}": expected_score(m + s, n + s, theta_deg, q, k)})
+    return out
+
+
+def assert_numbers(w, m, n, theta_deg, q=Q, k=K):
+    got = w.numbers()
+    exp = expected_numbers(m, n, theta_deg, q, k)
+    assert set(got) == set(exp)
+    for key, v in exp.items():
+        assert got[key] == pytest.approx(v, abs=1e-9), key
+    assert w.state["score"] == pytest.approx(exp["score"], abs=1e-9)
+
+
+def test_the_widget_starts_from_its_arguments():
     w = rope2d_widget(m=3, n=1, theta_deg=30.0, q=Q, k=K)
-    assert readout_score(w.readout.value) == pytest.approx(expected_score(3, 1, 30.0), abs=6e-5)
-    before = bytes(w.image.value)
-    w.controls["m"].value = 11
-    assert w.state["m"] == 11 and w.state["distance"] == 10
-    assert w.state["score"] == pytest.approx(expected_score(11, 1, 30.0), abs=1e-9)
-    assert readout_score(w.readout.value) == pytest.approx(expected_score(11, 1, 30.0), abs=6e-5)
-    assert "m − n = 10" in w.readout.value
-    assert bytes(w.image.value) != before
-    assert len(w.redraw_ms) == 1
+    assert w.values() == {"m": 3, "n": 1, "theta_deg": 30.0, "together": False}
+    assert w.fixed == {"q": list(Q), "k": list(K)}
+    assert w.error == "" and w.language in ("en", "zh")
+    assert_numbers(w, 3, 1, 30.0)
+    # the defaults, and q, k given as tensors: plain floats for the page
+    d = rope2d_widget()
+    assert d.values() == {"m": 3, "n": 1, "theta_deg": 30.0, "together": False}
+    assert d.fixed == {"q": list(DEFAULT_Q), "k": list(DEFAULT_K)}
+    t = rope2d_widget(q=torch.tensor([0.5, -0.25]), k=torch.tensor([[1.0, 2.0]]))
+    assert t.fixed == {"q": [0.5, -0.25], "k": [1.0, 2.0]}
+    assert all(type(v) is float for v in t.fixed["q"] + t.fixed["k"])
 
 
-def test_moving_theta_changes_score():
-    w = rope2d_widget(m=5, n=2, theta_deg=30.0, q=Q, k=K)
-    w.controls["theta_deg"].value = 75.0
-    assert w.state["score"] == pytest.approx(expected_score(5, 2, 75.0), abs=1e-9)
-    assert readout_score(w.readout.value) == pytest.approx(expected_score(5, 2, 75.0), abs=6e-5)
+@pytest.mark.parametrize("moves", [
+    [("m", 11)],
+    [("n", 7)],
+    [("theta_deg", 75.0)],
+    [("m", 0), ("n", 20), ("theta_deg", 137.0)],
+    [("theta_deg", 0.0), ("m", 20), ("n", 0)],
+    [("theta_deg", 180.0), ("m", 9)],
+])
+def test_setting_each_trait_from_python_changes_state_and_numbers(moves):
+    w = rope2d_widget(m=3, n=1, theta_deg=30.0, q=Q, k=K)
+    values = {"m": 3, "n": 1, "theta_deg": 30.0}
+    for name, v in moves:
+        setattr(w, name, v)
+        values[name] = v
+        assert getattr(w, name) == v and w.error == ""
+        assert_numbers(w, values["m"], values["n"], values["theta_deg"])
+        assert w.state["distance"] == values["m"] - values["n"]
 
 
-def test_moving_both_sliders_by_the_same_amount_keeps_the_score():
+def test_numbers_for_other_values_leave_the_widget_as_it_is():
+    w = rope2d_widget(q=Q, k=K)
+    got = w.numbers({"m": 17, "n": 4, "theta_deg": 41.0, "together": True})
+    exp = expected_numbers(17, 4, 41.0)
+    assert got == pytest.approx(exp, abs=1e-9)
+    assert w.values() == {"m": 3, "n": 1, "theta_deg": 30.0, "together": False}
+
+
+def test_moving_both_positions_by_the_same_amount_keeps_the_score():
     w = rope2d_widget(m=4, n=1, theta_deg=40.0, q=Q, k=K)
     first = w.state["score"]
-    w.controls["m"].value = 12     # m - n = 11: different score
+    w.m = 12     # m - n = 11: another score
     assert w.state["score"] == pytest.approx(expected_score(12, 1, 40.0), abs=1e-9)
     assert abs(w.state["score"] - first) > 1e-3
-    w.controls["n"].value = 9      # m - n = 3 again, at other absolute positions
+    w.n = 9      # m - n = 3 again, at other absolute positions
     assert w.state["score"] == pytest.approx(first, abs=1e-12)
-    assert w.state["score"] == pytest.approx(expected_score(12, 9, 40.0), abs=1e-9)
-    assert "unchanged ✓" in w.readout.value
-    # the readout's shifted pairs are real positions with the same score
-    pairs = readout_shifted(w.readout.value)
-    assert len(pairs) >= 2
-    for a, b, v in pairs:
-        assert a - b == 3
-        assert v == pytest.approx(expected_score(a, b, 40.0), abs=6e-5)
+    nums = w.numbers()
+    for s in (1, 5, 50):
+        assert nums[f"shifted_{s}_m"] - nums[f"shifted_{s}_n"] == 3
+        assert nums[f"shifted_{s}"] == pytest.approx(expected_score(12 + s, 9 + s, 40.0), abs=1e-9)
+    assert nums["max_shift_diff"] < 1e-9
 
 
-def test_together_switch_moves_the_partner_slider_in_one_redraw():
+def test_curve_of_the_state_is_the_score_at_every_distance():
+    w = rope2d_widget(m=2, n=5, theta_deg=33.0, q=Q, k=K)
+    s = w.state
+    assert len(s["r_grid"]) == len(s["curve"]) == 401
+    assert s["r_grid"][0] == -20 and s["r_grid"][-1] == 20
+    t = math.radians(33.0)
+    qk = Q[0] * K[0] + Q[1] * K[1]
+    cross = Q[0] * K[1] - Q[1] * K[0]
+    expected = qk * np.cos(s["r_grid"] * t) + cross * np.sin(s["r_grid"] * t)
+    np.testing.assert_allclose(s["curve"], expected, atol=1e-12)
+
+
+def test_together_moves_the_partner_by_the_same_amount():
     w = rope2d_widget(m=6, n=2, theta_deg=30.0, q=Q, k=K)
     score = w.state["score"]
-    w.controls["together"].value = True
-    n_redraws = len(w.redraw_ms)
-    w.controls["m"].value = 10
-    assert (w.controls["m"].value, w.controls["n"].value) == (10, 6)
-    assert len(w.redraw_ms) == n_redraws + 1, "one slider move, one redraw"
+    w.together = True
+    changes = []
+    w.observe(lambda c: changes.append((c["name"], c["new"])), names=["m", "n"])
+    w.m = 10
+    assert (w.m, w.n) == (10, 6)
+    assert sorted(changes) == [("m", 10), ("n", 6)], "one move: each position changes once"
     assert w.state["score"] == pytest.approx(score, abs=1e-12)
-    w.controls["n"].value = 0
-    assert (w.controls["m"].value, w.controls["n"].value) == (4, 0)
+    assert_numbers(w, 10, 6, 30.0)
+    w.n = 0
+    assert (w.m, w.n) == (4, 0)
     # at the end of the range both stop together and m - n is kept
-    w.controls["m"].value = 20
-    assert (w.controls["m"].value, w.controls["n"].value) == (20, 16)
-    w.controls["n"].value = 20
-    assert (w.controls["m"].value, w.controls["n"].value) == (20, 16)
-    assert w.state["score"] == pytest.approx(expected_score(20, 16, 30.0), abs=1e-9)
-    # switched off, the sliders are independent again
-    w.controls["together"].value = False
-    w.controls["n"].value = 3
-    assert (w.controls["m"].value, w.controls["n"].value) == (20, 3)
+    w.m = 20
+    assert (w.m, w.n) == (20, 16)
+    changes.clear()
+    w.n = 20                      # m cannot follow: neither moves
+    assert (w.m, w.n) == (20, 16) and changes == []
+    w.n = 18                      # 2 up: m can only go 0 up
+    assert (w.m, w.n) == (20, 16)
+    w.m = 0                       # 20 down: n only 16
+    assert (w.m, w.n) == (4, 0)
+    assert w.state["score"] == pytest.approx(expected_score(4, 0, 30.0), abs=1e-9)
+    assert w.state["score"] == pytest.approx(score, abs=1e-12)
+    # theta is not coupled
+    w.theta_deg = 50.0
+    assert (w.m, w.n) == (4, 0)
+    # switched off, the positions are independent again
+    w.together = False
+    w.n = 3
+    assert (w.m, w.n) == (4, 3)
 
 
-def test_frame_shows_the_rotated_vectors_and_the_dot():
-    w = rope2d_widget(m=0, n=0, theta_deg=90.0, q=(1.0, 0.0), k=(0.0, 1.0))
-    w.controls["m"].value = 2       # q turned by 180 degrees: points to (-1, 0)
-    assert _close_to(_pixel(w, "ax", (-0.6, 0.0)), Q_COLOR)
-    assert _close_to(_pixel(w, "ax", (0.0, 0.6)), K_COLOR)   # k at n = 0: (0, 1)
-    w.controls["n"].value = 1       # k turned by 90 degrees: points to (-1, 0) as well... move it on
-    w.controls["n"].value = 3       # k turned by 270 degrees: (1, 0)
-    assert _close_to(_pixel(w, "ax", (0.6, 0.0)), K_COLOR)
-    # the black dot on the right sits at (m - n, score) = (-1, q_rot . k_rot)
-    score = expected_score(2, 3, 90.0, (1.0, 0.0), (0.0, 1.0))
-    assert _close_to(_pixel(w, "ax2", (-1, score)), "#000000", tol=60)
+def test_values_from_the_page_are_already_coupled_and_not_moved_again():
+    w = rope2d_widget(m=6, n=2, q=Q, k=K)
+    w.together = True
+    w.set_state({"m": 9, "n": 5})       # the page moved both (its couple)
+    assert (w.m, w.n) == (9, 5)
+    w.set_state({"n": 1, "m": 5})
+    assert (w.m, w.n) == (5, 1)
+    w.set_state({"theta_deg": 12.0})
+    assert (w.m, w.n, w.theta_deg) == (5, 1, 12.0)
+    assert_numbers(w, 5, 1, 12.0)
 
 
-def test_each_slider_move_redraws_once():
-    # how fast each redraw is belongs to benchmarks/lab_speed.py (a budget, not a test)
-    w = rope2d_widget(q=Q, k=K)
-    for v in range(0, 21):
-        w.controls["m"].value = v
-    for t in range(0, 180, 12):
-        w.controls["theta_deg"].value = float(t)
-    w.controls["together"].value = True
-    for v in range(0, 12):
-        w.controls["n"].value = v
-    assert len(w.redraw_ms) == 21 + 15 + 1 + 12
+def test_together_is_not_an_argument_and_constructing_is_not_a_move():
+    import inspect
+
+    assert "together" not in inspect.signature(rope2d_widget).parameters
+    from ropelab.lesson04_rope_2d.widget import Rope2DWidget
+
+    w = Rope2DWidget(together=True, m=8, n=3, fixed={"q": list(Q), "k": list(K)})
+    assert w.values() == {"m": 8, "n": 3, "theta_deg": 30.0, "together": True}
+
+
+REFUSED = [
+    ("m", 21, ValueError, r"m and n must be in \[0, 20\] for the sliders; got m = 21, n = 1"),
+    ("m", -1, ValueError, r"m and n must be in \[0, 20\] for the sliders; got m = -1, n = 1"),
+    ("n", 40, ValueError, r"m and n must be in \[0, 20\] for the sliders; got m = 3, n = 40"),
+    ("theta_deg", 200.0, ValueError, r"theta_deg must be in \[0, 180\] for the slider; got 200.0"),
+    ("theta_deg", -5.0, ValueError, r"theta_deg must be in \[0, 180\] for the slider; got -5.0"),
+    ("theta_deg", float("nan"), ValueError, r"theta_deg must be finite"),
+    ("m", 1.5, TypeError, r"m must be an integer; got 1.5"),
+    ("n", "2", TypeError, r"n must be an integer"),
+]
+
+
+@pytest.mark.parametrize("together", [False, True])
+@pytest.mark.parametrize("name, value, error, message", REFUSED, ids=[f"{r[0]}={r[1]!r}" for r in REFUSED])
+def test_a_refused_value_raises_and_leaves_every_trait_as_it_was(name, value, error, message, together):
+    w = rope2d_widget(m=3, n=1, theta_deg=30.0, q=Q, k=K)
+    w.together = together
+    before = w.values()
+    with pytest.raises(error, match=message):
+        setattr(w, name, value)
+    assert w.values() == before
+    assert "not applied" in w.error and re.search(message, w.error), w.error
+    assert_numbers(w, 3, 1, 30.0)
+    w.n = 2                                        # a good value: the error goes
+    assert w.error == "" and w.n == 2
+
+
+def test_a_refused_value_then_a_good_one_is_like_a_fresh_widget():
+    w = rope2d_widget()
+    with pytest.raises(ValueError, match="theta_deg"):
+        w.theta_deg = float("nan")
+    w.m = 7
+    fresh = rope2d_widget(m=7)
+    assert w.values() == fresh.values() and w.numbers() == fresh.numbers() and w.error == ""
+    assert w._repr_mimebundle_()[0]["text/html"] == fresh._repr_mimebundle_()[0]["text/html"]
+
+
+def test_repr_is_short_and_deterministic():
+    assert repr(rope2d_widget()) == "rope2d_widget(m=3, n=1, theta_deg=30, together=False)"
+    w = rope2d_widget(m=12, n=0, theta_deg=22.5, q=Q, k=K)
+    w.together = True
+    assert repr(w) == "rope2d_widget(m=12, n=0, theta_deg=22.5, together=True)"
+
+
+def test_mimebundle_has_the_view_text_and_a_static_html_copy():
+    w = rope2d_widget(m=5, n=2, theta_deg=45.0, q=Q, k=K)
+    data, _ = w._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == repr(w)
+    html = data["text/html"]
+    source = (Path(ropelab.__file__).parent / "lesson04_rope_2d" / "widget.js").read_text(encoding="utf-8")
+    assert source in html and "couple(name, values, old, specs)" in html
+    assert 'data-widget="rope2d_widget"' in html and "ropelabMount(WIDGET" in html
+    state = json.loads(re.search(r"ropelabStaticModel\((\{.*?\})\)", html).group(1))
+    assert state == {"m": 5, "n": 2, "theta_deg": 45.0, "together": False, "language": w.language,
+                     "fixed": {"q": list(Q), "k": list(K)}, "error": ""}
+    assert html == rope2d_widget(m=5, n=2, theta_deg=45.0, q=Q, k=K)._repr_mimebundle_()[0]["text/html"]
+    assert html != rope2d_widget(m=6, n=2, theta_deg=45.0, q=Q, k=K)._repr_mimebundle_()[0]["text/html"]
+
+
+def test_the_readout_function_shows_the_numbers_of_the_state():
+    html = rope2d_readout(rope2d_state(12, 9, 40.0, Q, K))
+    assert readout_score(html) == pytest.approx(expected_score(12, 9, 40.0), abs=6e-5)
+    assert "m − n = 3" in html and "unchanged ✓" in html
+    pairs = readout_shifted(html)
+    assert [(a, b) for a, b, _ in pairs] == [(13, 10), (17, 14), (62, 59)]
+    for a, b, v in pairs:
+        assert v == pytest.approx(expected_score(a, b, 40.0), abs=6e-5)
 
 
 def test_static_figure_matches_the_widget_state():
@@ -375,7 +493,14 @@ def test_static_figure_matches_the_widget_state():
 def test_a_theta_outside_the_slider_is_refused_not_clamped(theta_deg):
     with pytest.raises(ValueError, match=rf"theta_deg must be in \[0, 180\] for the slider; got {theta_deg}"):
         rope2d_widget(theta_deg=theta_deg)
-    assert rope2d_widget(theta_deg=180).controls["theta_deg"].value == 180.0
+    assert rope2d_widget(theta_deg=180).theta_deg == 180.0
+
+
+@pytest.mark.parametrize("m, n", [(21, 0), (0, 21), (-1, 3)])
+def test_a_position_outside_the_slider_is_refused_not_clamped(m, n):
+    with pytest.raises(ValueError, match=rf"m and n must be in \[0, 20\] for the sliders; got m = {m}, n = {n}"):
+        rope2d_widget(m=m, n=n)
+    assert rope2d_widget(m=20, n=0).values()["m"] == 20
 
 
 # ===========================================================================

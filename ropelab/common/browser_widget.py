@@ -30,7 +30,7 @@ import traitlets
 
 from . import i18n
 
-__all__ = ["BrowserWidget", "widget_module", "static_html"]
+__all__ = ["BrowserWidget", "RefusedValue", "widget_module", "static_html"]
 
 
 @lru_cache(maxsize=None)
@@ -71,6 +71,11 @@ def static_html(package: str, state: Mapping[str, Any], name: str, text: str = "
         f"ropelabMount(WIDGET, {{ model: ropelabStaticModel({_json(state)}), el: host }});\n"
         "})();</script>"
     )
+
+
+class RefusedValue(traitlets.TraitError, ValueError):
+    """A control value the lesson's model refuses (a ``ValueError``; a ``TraitError`` too, so
+    that traitlets puts every trait back when it comes with others, e.g. from the page)."""
 
 
 class BrowserWidget(anywidget.AnyWidget):
@@ -128,15 +133,20 @@ class BrowserWidget(anywidget.AnyWidget):
         try:
             self.compute(**values)
         except (TypeError, ValueError) as err:
-            self.error = i18n.tr(f"⚠ not applied: {err}. Back to the last values that worked.",
-                                 f"⚠ 未应用：{err}。已恢复到上一组有效的值。")
-            raise
+            self._say_refused(err)
+            raise RefusedValue(str(err)) from err
+
+    def _say_refused(self, err: Exception) -> None:
+        self.error = i18n.tr(f"⚠ not applied: {err}. Back to the last values that worked.",
+                             f"⚠ 未应用：{err}。已恢复到上一组有效的值。")
 
     def set_state(self, sync_data):
         """Values from the page: one the model refuses is not kept, and the page is put back."""
         try:
             super().set_state(sync_data)
-        except (TypeError, ValueError, traitlets.TraitError):
+        except (TypeError, ValueError, traitlets.TraitError) as err:
+            # traitlets has put every trait back (the message with them): say it again, resend
+            self._say_refused(err)
             self.send_state([k for k in sync_data if k in self._controls] or None)
 
     # -- what a notebook stores ----------------------------------------------------------

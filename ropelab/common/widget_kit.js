@@ -204,14 +204,18 @@ function rlArrow(parent, attrs) {
 
 const RL_CSS = `
 .ropelab-widget { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", sans-serif;
-  color: #222; max-width: 1100px; }
-.ropelab-widget .rl-controls { display: flex; flex-direction: column; gap: 4px; margin: 4px 0 6px; }
-.ropelab-widget .rl-control { display: flex; align-items: center; gap: 10px; font-size: 15px; }
-.ropelab-widget .rl-control label.rl-name { width: 160px; text-align: right; }
-.ropelab-widget .rl-control input[type=range] { width: 360px; max-width: 55vw; }
-.ropelab-widget .rl-control .rl-shown { min-width: 70px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
-.ropelab-widget svg.rl-figure { width: 100%; height: auto; display: block; background: #fff; }
-.ropelab-widget svg text { font-family: "DejaVu Sans", system-ui, sans-serif; fill: #222; }
+  color: #222; max-width: 1100px; font-size: var(--ropelab-widget-font-size, 15px); }
+.ropelab-widget .rl-controls { display: flex; flex-direction: column; gap: 0.3em; margin: 0.3em 0 0.4em; }
+.ropelab-widget .rl-control { display: flex; align-items: center; gap: 0.7em; font-size: 1em; }
+.ropelab-widget .rl-control label.rl-name { width: 11em; text-align: right; flex: none; }
+.ropelab-widget .rl-control .rl-spacer { width: 11em; flex: none; }
+.ropelab-widget .rl-control label.rl-check { width: auto; text-align: left; }
+.ropelab-widget .rl-control input[type=range] { width: 24em; max-width: 55vw; }
+.ropelab-widget .rl-control select { font-size: 1em; }
+.ropelab-widget .rl-control .rl-shown { min-width: 5em; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+.ropelab-widget svg.rl-figure { width: 100%; height: auto; display: block; background: #fff;
+  max-height: var(--ropelab-figure-max-height, none); }
+.ropelab-widget svg text { font-family: "DejaVu Sans", "Noto Sans CJK SC", system-ui, sans-serif; fill: #222; }
 .ropelab-widget .rl-ticklabel { font-size: 13px; }
 .ropelab-widget .rl-label { font-size: 15px; }
 .ropelab-widget .rl-title { font-size: 17px; }
@@ -219,8 +223,8 @@ const RL_CSS = `
 .ropelab-widget .rl-tick { stroke: #444; stroke-width: 1; }
 .ropelab-widget .rl-grid { stroke: #ddd; stroke-width: 0.8; }
 .ropelab-widget .rl-readout { font-family: ui-monospace, "DejaVu Sans Mono", "Noto Sans Mono CJK SC", monospace;
-  font-size: 15px; line-height: 1.55; min-height: 2em; }
-.ropelab-widget .rl-error { color: #b00020; font-size: 15px; }
+  font-size: 1em; line-height: 1.55; min-height: 2em; }
+.ropelab-widget .rl-error { color: #b00020; font-size: 1em; }
 `;
 
 function rlStyle(doc) {
@@ -256,6 +260,11 @@ function ropelabMount(W, { model, el }) {
   const lang = model.get("language") === "zh" ? "zh" : "en";
   const L = (t) => (t === undefined || t === null ? "" : typeof t === "string" ? t : (t[lang] ?? t.en));
   const root = rlEl("div", { class: "ropelab-widget", "data-widget": W.name, "data-redraws": "0", lang }, el);
+  root.setAttribute("data-fixed", JSON.stringify(model.get("fixed") || {}));
+  // keys pressed in the widget (arrows on a slider) are its own: not JupyterLab shortcuts, and
+  // no notebook handler may cancel them (it would, on the way up, and the slider would not move)
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  for (const ev of ["keydown", "keypress", "keyup"]) root.addEventListener(ev, (e) => e.stopPropagation());
   const controlsBox = rlEl("div", { class: "rl-controls" }, root);
   const fixed = model.get("fixed") || {};
   const values = {};
@@ -281,14 +290,14 @@ function ropelabMount(W, { model, el }) {
   for (const c of W.controls) {
     specs[c.name] = c;
     values[c.name] = model.get(c.name);
-    const row = rlEl("div", { class: "rl-control", "data-control": c.name }, controlsBox);
+    const row = rlEl("div", { class: "rl-control", "data-control": c.name, "data-kind": c.kind }, controlsBox);
     const id = `rl-${c.name}-${Math.random().toString(36).slice(2, 8)}`;
     let input;
     if (c.kind === "checkbox") {
       input = rlEl("input", { type: "checkbox", id }, row);
       input.checked = Boolean(values[c.name]);
-      rlEl("label", { for: id, class: "rl-name rl-check" }, row, L(c.label));
-      row.insertBefore(rlEl("span", { class: "rl-name" }), input);
+      rlEl("label", { for: id, class: "rl-check" }, row, L(c.label));
+      row.insertBefore(rlEl("span", { class: "rl-spacer" }), input);
     } else {
       rlEl("label", { for: id, class: "rl-name" }, row, L(c.label));
       if (c.kind === "dropdown") {

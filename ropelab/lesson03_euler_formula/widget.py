@@ -21,8 +21,8 @@ import numpy as np
 import traitlets
 
 from .._validate import check_real
-from ..common.figures import GREY, K_COLOR, Q_COLOR
 from ..common.browser_widget import BrowserWidget
+from ..common.figures import GREY, K_COLOR, Q_COLOR
 
 FIGSIZE = (10.5, 6.6)  # the widget's figure and the static one
 LIMIT = 2.3            # half-width of the plotted plane; the widget's vector sliders stay within +-1.5

@@ -1,9 +1,11 @@
 """The two-token RoPE widget: move the positions m and n and watch the score follow only m - n.
 
-One widget, one file: the pure model (:func:`rope2d_state`, numbers only), the drawing
-(:func:`draw_rope2d`, :func:`update_rope2d`), the HTML readout (:func:`rope2d_readout`)
-and the widget itself (:func:`rope2d_widget`), which redraws on every slider move. The same
-picture as a plain figure is :func:`ropelab.lesson04_rope_2d.figures.rope2d_figure`.
+One widget, one file: the pure model (:func:`rope2d_state`, numbers only), the matplotlib
+drawing of the static figure (:func:`draw_rope2d`,
+:func:`ropelab.lesson04_rope_2d.figures.rope2d_figure`), the HTML readout
+(:func:`rope2d_readout`) and the widget itself (:func:`rope2d_widget`,
+:class:`Rope2DWidget`), computed and drawn in the browser by ``widget.js`` with
+:func:`rope2d_state` as its Python reference.
 """
 from __future__ import annotations
 
@@ -11,13 +13,13 @@ import cmath
 import math
 from typing import Any, Mapping, Sequence
 
-import ipywidgets as widgets
 import numpy as np
 import torch
+import traitlets
 
 from .._validate import check_int, check_real
+from ..common.browser_widget import BrowserWidget
 from ..common.figures import GREY, K_COLOR, PALETTE, Q_COLOR
-from ..common.widgets import InteractiveFigure
 from ..rope import rope_from_angles
 from .scores import relative_score, rope_score
 
@@ -26,7 +28,6 @@ __all__ = [
     "Rope2DWidget",
     "rope2d_state",
     "draw_rope2d",
-    "update_rope2d",
     "rope2d_readout",
     "FIGSIZE_2D",
     "DEFAULT_Q",
@@ -185,26 +186,9 @@ def draw_rope2d(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     return h
 
 
-def update_rope2d(h: Mapping[str, Any], state: Mapping[str, Any]) -> None:
-    """Move the artists of :func:`draw_rope2d` to a new state (axis limits never change)."""
-    qr, kr = state["q_rot"], state["k_rot"]
-    h["q_rot"].xy = (qr.real, qr.imag)
-    h["k_rot"].xy = (kr.real, kr.imag)
-    radius = 0.3 * min(state["norm_q"], state["norm_k"], 1.5) + 0.05
-    h["arc"].set_data(*_arc(kr, qr, radius))
-    h["arc_label"].set_position(_arc_label(kr, qr, radius))
-    h["arc_label"].set_text(f"{state['angle_between_deg']:.0f}°")
-    h["curve"].set_ydata(state["curve"])
-    bound = h["vline"].get_ydata()
-    h["vline"].set_data([state["distance"]] * 2, bound)
-    h["dot"].set_data([state["distance"]], [state["score"]])
-    left, right = _titles(state)
-    h["title"].set_text(left)
-    h["title2"].set_text(right)
-
-
 def rope2d_readout(state: Mapping[str, Any]) -> str:
-    """HTML readout: the score two ways, and the same pair shifted to other absolute positions."""
+    """HTML readout: the score two ways, the angle between the rotated vectors, and the same pair
+    shifted to other absolute positions (the page's readout, ``widget.js``, shows the same numbers)."""
     shifted = " &nbsp; ".join(
         f"({state['m'] + s}, {state['n'] + s}): {v:.4f}" for s, v in state["shifted"].items())
     same = state["max_shift_diff"] < 1e-9
@@ -216,6 +200,7 @@ def rope2d_readout(state: Mapping[str, Any]) -> str:
         f"m − n = {state['distance']}<br>"
         f"score ⟨R(mθ)q, R(nθ)k⟩ = <b>{state['score']:.4f}</b> &nbsp; "
         f"g(q, k, m−n) = {state['g']:.4f}<br>"
+        f"angle from f(k, n) to f(q, m) = {state['angle_between_deg']:.1f}°<br>"
         f"same pair moved together, (m+s, n+s): {shifted} &nbsp; {badge}"
         "</div>"
     )
@@ -225,47 +210,92 @@ def rope2d_readout(state: Mapping[str, Any]) -> str:
 # the widget
 # ---------------------------------------------------------------------------
 
-_SLIDER = dict(continuous_update=True, layout=widgets.Layout(width="520px"),
-               style={"description_width": "150px"})
+
 MAX_POSITION = 20
 THETA_RANGE = (0.0, 180.0)  # degrees
 
 
-class Rope2DWidget(InteractiveFigure):
-    """:class:`InteractiveFigure` with a "move m and n together" switch.
-
-    With ``controls["together"]`` on, moving one position slider moves the other by
-    the same amount (one redraw per move), so ``m - n`` and the score stay fixed.
-    Near the end of a range both stop together, so ``m - n`` is always kept.
-    """
-
-    _syncing = False
-
-    def on_control_change(self, change=None) -> None:
-        if self._syncing:
-            return
-        owner = change["owner"] if change else None
-        together = self.controls["together"]
-        m, n = self.controls["m"], self.controls["n"]
-        if together.value and owner in (m, n):
-            other = n if owner is m else m
-            # move the other slider by the same amount, as far as its range allows
-            delta = change["new"] - change["old"]
-            delta = min(max(delta, other.min - other.value), other.max - other.value)
-            self._syncing = True
-            try:
-                other.value = other.value + delta
-                owner.value = change["old"] + delta
-            finally:
-                self._syncing = False
-        self.refresh()
-
-
 def _compute(m: int, n: int, theta_deg: float, together: bool = False,
-             q: Sequence[float] = DEFAULT_Q, k: Sequence[float] = DEFAULT_K):
-    state = rope2d_state(m, n, theta_deg, q, k)
+             q: Sequence[float] = DEFAULT_Q, k: Sequence[float] = DEFAULT_K) -> dict[str, Any]:
+    """:func:`rope2d_state` within the slider ranges (a value outside them is refused, not clamped)."""
+    state = rope2d_state(m, n, theta_deg, q, k)  # validates the arguments
+    if not (0 <= state["m"] <= MAX_POSITION and 0 <= state["n"] <= MAX_POSITION):
+        raise ValueError(f"m and n must be in [0, {MAX_POSITION}] for the sliders; got m = {m}, n = {n}")
+    if not THETA_RANGE[0] <= state["theta_deg"] <= THETA_RANGE[1]:
+        raise ValueError(f"theta_deg must be in [{THETA_RANGE[0]:g}, {THETA_RANGE[1]:g}] for the slider; "
+                         f"got {theta_deg}")
     state["together"] = bool(together)
     return state
+
+
+class _Position(traitlets.Int):
+    """An integer trait whose check is the model's (:func:`ropelab._validate.check_int`), so that
+    ``w.m = 1.5`` gets the same message as ``rope2d_widget(m=1.5)``."""
+
+    def validate(self, obj, value):
+        return value
+
+
+class Rope2DWidget(BrowserWidget):
+    """Sliders for the positions ``m``, ``n`` and the frequency ``theta_deg``, and a "move m and n
+    together" switch; the page draws and computes (``widget.js``), Python checks: ``state`` is
+    :func:`rope2d_state`, ``numbers()`` the readout. ``q`` and ``k`` (no control) are in ``fixed``.
+
+    With ``together`` on, moving one position moves the other by the same amount, so ``m - n``
+    and the score stay; near the end of a range both stop together, so ``m - n`` is always kept.
+    The page does this for its sliders, Python for ``w.m = ...`` and ``w.n = ...``.
+    """
+
+    _package = __package__
+    _widget_name = "rope2d_widget"
+    _controls = ("m", "n", "theta_deg", "together")
+
+    m = _Position(3).tag(sync=True)
+    n = _Position(1).tag(sync=True)
+    theta_deg = traitlets.Float(30.0).tag(sync=True)
+    together = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        together = kwargs.pop("together", False)
+        self._coupling = False
+        super().__init__(**kwargs)
+        self.together = together  # after the positions: setting them is not a move
+
+    def compute(self, m: int, n: int, theta_deg: float, together: bool = False) -> dict[str, Any]:
+        return _compute(m, n, theta_deg, together, self.fixed["q"], self.fixed["k"])
+
+    @traitlets.validate("theta_deg")
+    def _valid_theta(self, proposal):
+        self._refuse("theta_deg", proposal["value"])
+        return float(proposal["value"])
+
+    @traitlets.validate("m", "n")
+    def _valid_position(self, proposal):
+        name = proposal["trait"].name
+        self._refuse(name, proposal["value"])
+        value = int(proposal["value"])
+        if self.together and not self._coupling:
+            # the other position moves by the same amount, as far as its range allows
+            other = "n" if name == "m" else "m"
+            old, partner = getattr(self, name), getattr(self, other)
+            delta = min(max(value - old, -partner), MAX_POSITION - partner)
+            self._coupling = True
+            try:
+                setattr(self, other, partner + delta)
+            finally:
+                self._coupling = False
+            value = old + delta
+        return value
+
+    def numbers(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
+        s = self._state_for(values)
+        out = {key: float(s[key]) for key in ("theta_deg", "m", "n", "distance", "score", "g",
+                                              "angle_between_deg", "max_shift_diff")}
+        for shift, v in s["shifted"].items():
+            out[f"shifted_{shift}_m"] = float(s["m"] + shift)
+            out[f"shifted_{shift}_n"] = float(s["n"] + shift)
+            out[f"shifted_{shift}"] = float(v)
+        return out
 
 
 def rope2d_widget(m: int = 3, n: int = 1, theta_deg: float = 30.0,
@@ -276,27 +306,9 @@ def rope2d_widget(m: int = 3, n: int = 1, theta_deg: float = 30.0,
     ``m - n`` (right); the readout prints the score, the relative form ``g(q, k, m - n)``
     and the score of the same pair moved to ``(m + s, n + s)``, marked "unchanged ✓".
     Tick "move m and n together" to drag both positions at once. ``m`` and ``n`` must lie in
-    [0, 20] and ``theta_deg`` in [0, 180] (the slider ranges).
+    [0, 20] and ``theta_deg`` in [0, 180] (the slider ranges). Everything is computed and drawn
+    in the browser; ``widget.m = 5`` moves it from Python.
     """
-    state = rope2d_state(m, n, theta_deg, q, k)  # validates the arguments
-    if not (0 <= m <= MAX_POSITION and 0 <= n <= MAX_POSITION):
-        raise ValueError(f"m and n must be in [0, {MAX_POSITION}] for the sliders; got m = {m}, n = {n}")
-    if not THETA_RANGE[0] <= state["theta_deg"] <= THETA_RANGE[1]:
-        raise ValueError(f"theta_deg must be in [{THETA_RANGE[0]:g}, {THETA_RANGE[1]:g}] for the slider; "
-                         f"got {theta_deg}")
-    controls = {
-        "m": widgets.IntSlider(value=state["m"], min=0, max=MAX_POSITION, description="query position m",
-                               **_SLIDER),
-        "n": widgets.IntSlider(value=state["n"], min=0, max=MAX_POSITION, description="key position n",
-                               **_SLIDER),
-        "theta_deg": widgets.FloatSlider(value=state["theta_deg"], min=THETA_RANGE[0], max=THETA_RANGE[1], step=1.0,
-                                         description="θ (degrees)", readout_format=".0f", **_SLIDER),
-        "together": widgets.Checkbox(value=False, description="move m and n together",
-                                     indent=False, layout=widgets.Layout(width="520px")),
-    }
-
-    def compute(m, n, theta_deg, together):
-        return _compute(m, n, theta_deg, together, q, k)
-
-    return Rope2DWidget(controls, compute, draw_rope2d, update_rope2d, rope2d_readout,
-                        figsize=FIGSIZE_2D, name="rope2d_widget")
+    state = _compute(m, n, theta_deg, False, q, k)  # validates the arguments before any widget exists
+    fixed = {"q": [state["q"].real, state["q"].imag], "k": [state["k"].real, state["k"].imag]}
+    return Rope2DWidget(m=state["m"], n=state["n"], theta_deg=state["theta_deg"], fixed=fixed)

@@ -6,8 +6,10 @@ writes to the repository's files). For each notebook:
 1. opened as stored (kernel started, nothing run): every widget output shows its text
    fallback, no widget is revived from stale saved state, nothing says "Error
    displaying widget", no JavaScript error;
-2. "Run All": every figure widget appears, and moving its sliders (mouse drag, arrow
-   keys, a checkbox) changes the figure and the readout to the right numbers.
+2. "Run All": every widget appears, drawn by its own JavaScript; moving each control
+   (mouse, arrow keys, a checkbox, a dropdown) redraws it to ropelab's numbers; the kernel's
+   widget follows the page (``w.m`` becomes what the slider shows), and setting a value
+   from Python moves the page.
 
 And each notebook with a cell that raises on purpose: Run → Run All Cells, from the menu,
 goes on past those cells (they are tagged ``raises-exception``) and runs the last cell.
@@ -17,8 +19,10 @@ Screenshots: ``test-artifacts/browser/lab-<notebook>-*.png``.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shutil
+import time
 
 import nbformat
 import pytest
@@ -26,7 +30,6 @@ from browser_helpers import (
     NOTEBOOKS,
     STEP_TIMEOUT_MS,
     assert_page_clean,
-    figure_widgets,
     free_port,
     lab_command,
     record_kernel_memory,
@@ -34,7 +37,14 @@ from browser_helpers import (
     screenshot,
     write_lab_settings,
 )
-from widget_checks import TARGETS, WIDGET_VIEW, check_all_widgets
+from widget_checks import (
+    TARGETS,
+    WIDGET_VIEW,
+    assert_numbers_match,
+    check_all_widgets,
+    page_state,
+    ropelab_widgets,
+)
 
 try:
     from playwright.sync_api import Error as PlaywrightError
@@ -143,7 +153,7 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
     for fallback in fallbacks:
         assert fallback.strip() in texts, (
             f"{notebook}: the stored widget output should show its text {fallback!r} before the notebook runs")
-    assert pg.locator(".jp-OutputArea-output .widget-slider, .jp-OutputArea-output img.widget-image").count() == 0, (
+    assert pg.locator(".jp-OutputArea-output .ropelab-widget").count() == 0, (
         f"{notebook}: widgets were revived from saved widget state before anything ran")
     assert_page_clean(pg, watch, f"{notebook} as stored")
     first = pg.locator(".jp-OutputArea-output").filter(has_text=fallbacks[0].strip()).first
@@ -159,12 +169,12 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
                  if c.cell_type == "code" and c.source.strip())
     pg.wait_for_function(_run_all_done_js(), arg=n_code, timeout=RUN_ALL_TIMEOUT_MS)
     pg.wait_for_function(_kernel_idle_js())
-    boxes = figure_widgets(pg)
+    boxes = ropelab_widgets(pg)
     boxes.first.wait_for(state="visible")
     with contextlib.suppress(AssertionError):  # the views appear one after another: wait for all of them
         expect(boxes).to_have_count(len(fallbacks), timeout=STEP_TIMEOUT_MS)
     assert boxes.count() == len(fallbacks), (
-        f"{notebook}: {boxes.count()} figure widgets rendered, {len(fallbacks)} widget outputs stored")
+        f"{notebook}: {boxes.count()} widgets rendered, {len(fallbacks)} widget outputs stored")
     errors = pg.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     with contextlib.suppress(AssertionError):
         expect(errors).to_have_count(stored_errors, timeout=STEP_TIMEOUT_MS)
@@ -173,12 +183,90 @@ def test_widget_notebook_in_jupyterlab(notebook, lab, page):
         f"(deliberate ones): {[t[:300] for t in errors.all_inner_texts()]}")
     boxes.first.scroll_into_view_if_needed()
     screenshot(pg, f"{tag}-running")
-    ran = check_all_widgets(pg, tag)
+    ran = check_all_widgets(pg, tag, on_move=lambda state: wait_for_kernel_values(pg, state))
     assert ran, f"{notebook}: no widget was checked"
+    check_python_moves_the_page(pg, boxes.first, tag)
     assert_page_clean(pg, watch, f"{notebook} after moving the sliders")
     assert watch.blocked == [], f"{notebook}: JupyterLab asked for non-local URLs: {watch.blocked}"
     record_kernel_memory(lab, f"JupyterLab kernel after running {notebook} and moving its sliders")
     pg.evaluate("async () => await window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+
+_KERNEL_EXEC_JS = """async (code) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const future = kernel.requestExecute({code, silent: false, store_history: false});
+    let out = '';
+    future.onIOPub = (msg) => {
+        if (msg.header.msg_type === 'stream') out += msg.content.text;
+        if (msg.header.msg_type === 'error') out += `ERROR ${msg.content.ename}: ${msg.content.evalue}`;
+    };
+    await future.done;
+    return out;
+}"""
+
+_KERNEL_WIDGETS = """
+import json as _json
+from ipywidgets.widgets.widget import _instances as _wi
+from ropelab.common.browser_widget import BrowserWidget as _BW
+_ropelab_ws = [w for w in list(_wi.values()) if isinstance(w, _BW)]
+"""
+
+
+def kernel_exec(pg, code: str) -> str:
+    """Run ``code`` in the open notebook's kernel (not stored in the notebook); return what it printed."""
+    out = pg.evaluate(_KERNEL_EXEC_JS, code)
+    assert "ERROR" not in out, f"kernel code failed: {out}"
+    return out
+
+
+def kernel_widget_values(pg, name: str) -> list[dict]:
+    """The control values of every live ropelab widget called ``name`` in the kernel."""
+    out = kernel_exec(pg, _KERNEL_WIDGETS + f"print(_json.dumps([w.values() for w in _ropelab_ws "
+                                            f"if w._widget_name == {name!r}]))")
+    return json.loads(out)
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(
+        (abs(a[k] - b[k]) <= 1e-9 * max(1.0, abs(b[k])) if isinstance(b[k], (int, float))
+         and not isinstance(b[k], bool) else a[k] == b[k]) for k in a)
+
+
+def wait_for_kernel_values(pg, state: dict) -> None:
+    """Wait until the kernel's widget holds the values the page shows (each poll is one round
+    trip to the kernel; on a busy machine it only takes longer)."""
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    seen = []
+    while time.monotonic() < deadline:
+        seen = kernel_widget_values(pg, state["name"])
+        if any(_same(v, state["values"]) for v in seen):
+            return
+    raise AssertionError(f"the kernel's {state['name']} holds {seen}, the page {state['values']}")
+
+
+def check_python_moves_the_page(pg, box, tag: str) -> None:
+    """Set the first control from Python: the page's control, figure and numbers follow."""
+    before = page_state(box)
+    control = before["controls"][0]
+    name = control["name"]
+    if control["kind"] == "dropdown":
+        value = next(o for o in control["options"] if o != control["value"])
+    elif control["kind"] == "log":
+        value = round(10 ** ((float(control["min"]) + float(control["max"])) / 2), 6)
+    else:
+        lo, hi = float(control["min"]), float(control["max"])
+        value = lo + round((hi - lo) / 2 / float(control.get("step") or 1)) * float(control.get("step") or 1)
+        if value == before["values"][name]:
+            value = lo
+    kernel_exec(pg, _KERNEL_WIDGETS + f"_w = [w for w in _ropelab_ws if w._widget_name == {before['name']!r}][-1]\n"
+                                      f"_w.{name} = {value!r}")
+    pg.wait_for_function("([root, name, v]) => { const now = JSON.parse(root.dataset.values)[name];"
+                         " return typeof v === 'string' ? now === v : Math.abs(now - v) < 1e-9; }",
+                         arg=[box.element_handle(), name, value], timeout=STEP_TIMEOUT_MS)
+    after = page_state(box)
+    assert after["figure"] != before["figure"], f"{tag}: setting {name} = {value} from Python did not redraw"
+    assert_numbers_match(after, f"{tag}: after setting {name} = {value} from Python")
+    screenshot(pg, f"{tag}-{before['name']}-from-python", box)
 
 
 _PROMPTS_JS = ("() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]"

@@ -24,18 +24,23 @@ from browser_helpers import (
     ROOT,
     STEP_TIMEOUT_MS,
     assert_page_clean,
-    figure_widgets,
     free_port,
     present_command,
-    press_slider,
     record_kernel_memory,
     running_server,
     screenshot,
-    snapshot,
-    wait_for_redraw,
-    watch_redraws,
 )
-from widget_checks import TARGETS, check_all_widgets, stored_widget_outputs, widget_notebooks
+from widget_checks import (
+    TARGETS,
+    assert_numbers_match,
+    check_all_widgets,
+    move_control,
+    page_state,
+    ropelab_widgets,
+    stored_widget_outputs,
+    wait_for_redraw_after,
+    widget_notebooks,
+)
 
 READY = "voila/static/voila.js"  # a static file: answers without running the notebook
 MIN_TEXT_PX = 20.0
@@ -67,14 +72,12 @@ def _open(pg, server, notebook: str):
     response = pg.goto(server.url, wait_until="load")
     assert response is not None and response.ok, f"presentation page answered {response and response.status}"
     pg.wait_for_selector("#rendered_cells", state="visible")
-    figure_widgets(pg).first.wait_for(state="visible")
+    ropelab_widgets(pg).first.wait_for(state="visible")
     from playwright.sync_api import expect
 
     expected = len(stored_widget_outputs(NOTEBOOKS / notebook))
     # the views appear one after another: wait for all of them, not just the first
-    expect(figure_widgets(pg)).to_have_count(expected, timeout=STEP_TIMEOUT_MS)
-    for i in range(expected):
-        figure_widgets(pg).nth(i).locator("xpath=./img[contains(@class, 'widget-image')]").wait_for(state="visible")
+    expect(ropelab_widgets(pg)).to_have_count(expected, timeout=STEP_TIMEOUT_MS)
     return response
 
 
@@ -98,17 +101,17 @@ def test_presentation_mode(notebook, presenter, page):
     sizes = pg.evaluate("""() => {
         const px = sel => { const e = document.querySelector(sel);
                             return e ? parseFloat(getComputedStyle(e).fontSize) : null; };
-        return {markdown: px('.jp-RenderedMarkdown p'), label: px('.widget-label'),
-                readout: px('.widget-readout')};
+        return {markdown: px('.jp-RenderedMarkdown p'), label: px('.ropelab-widget .rl-control label'),
+                readout: px('.ropelab-widget .rl-readout')};
     }""")
     assert sizes["markdown"] and sizes["markdown"] >= MIN_TEXT_PX, f"markdown text too small: {sizes}"
     assert sizes["label"] and sizes["label"] >= 0.85 * MIN_TEXT_PX, f"slider labels too small: {sizes}"
 
-    n = figure_widgets(pg).count()
+    n = ropelab_widgets(pg).count()
     assert n >= 1, "no widget rendered"
     ran = check_all_widgets(pg, tag)
     assert ran
-    boxes = figure_widgets(pg)
+    boxes = ropelab_widgets(pg)
     boxes.first.scroll_into_view_if_needed()
     screenshot(pg, f"{tag}-widget")
     assert_page_clean(pg, watch, f"presenting {notebook}")
@@ -218,11 +221,10 @@ def test_idle_kernels_are_culled_but_an_open_page_keeps_its_kernel(tmp_path, pag
         # --cull-idle, through more than one cull pass; a busy machine only makes this longer)
         time.sleep(cull_idle + 2)
         assert server.kernel_pids() == kept, "the open page's kernel was culled"
-        box = figure_widgets(pg).first
-        before = snapshot(box)
-        watch_redraws(box)
-        press_slider(box.locator(".widget-slider").first, "ArrowRight")
-        after = wait_for_redraw(box)
-        assert after.changed_from(before) == ["src", "png", "readout"], (
-            f"the widget stopped working after idling{after.note()}")
+        box = ropelab_widgets(pg).first
+        before = page_state(box)
+        move_control(box, before["controls"][0], "keyboard")
+        after = wait_for_redraw_after(box, before["redraws"])
+        assert after["figure"] != before["figure"], "the widget stopped working after idling"
+        assert_numbers_match(after, "presentation after idling")
         assert_page_clean(pg, watch, "presentation after idling")

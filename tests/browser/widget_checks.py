@@ -1,50 +1,62 @@
-"""What a working widget does in a browser, checked the same way in JupyterLab and in Voila.
+"""What a working widget does in a browser, checked the same way on a static page, in
+JupyterLab and in presentation mode (Voila).
 
-Each check moves controls the way a person does (a mouse drag, arrow keys, a click) and
-asserts that the figure (the <img>'s src and its pixels) and the readout change, and
-that the readout's numbers are right. The expected numbers are computed here, from
-the values the sliders show, with plain ``cmath``; not by the ropelab code under test.
+Every ropelab widget is computed and drawn by its own JavaScript in the page
+(``ropelab/common/widget_kit.js``). Its root element says which widget it is
+(``data-widget``), the values of its controls (``data-values``), its fixed parameters
+(``data-fixed``) and how often it has redrawn (``data-redraws``); each number of the
+readout carries its full value (``<span data-key data-value>``). A check moves every
+control the way a person does (mouse on the first slider, keyboard on the others, a click
+on a checkbox, a choice in a dropdown) and then asserts:
+
+* the page redrew, the control shows a new value, and the figure changed;
+* every number on the page equals what ropelab's Python model gives for the values the
+  page holds (``widget.numbers(values)``, to 1e-4), and the page shows no number Python
+  does not know.
+
+Nothing sleeps for a fixed time: a check waits for the page's redraw counter.
 """
 from __future__ import annotations
 
-import cmath
-import math
+import json
 
-from browser_helpers import (
-    control,
-    drag_slider,
-    figure_widget_with,
-    figure_widgets,
-    numbers,
-    press_slider,
-    screenshot,
-    slider_at_end,
-    slider_value,
-    snapshot,
-    wait_for_redraw,
-    wait_for_slider,
-    watch_redraws,
-)
+from browser_helpers import STEP_TIMEOUT_MS, screenshot
 
-# What the readouts print, as (regex capturing a number, label of the slider it must equal, tolerance):
-# wait_for_redraw waits until the readout shows the values the sliders hold now.
-_NUM = r"([-−]?\d+(?:\.\d+)?)"
-ROTATION_THETA = (rf"θ = {_NUM}°", "θ (degrees)", 0.051)
-ROTATION_Z = ((rf"(?:^|\s)z = {_NUM} [+−]", "Re z = x", 6e-4),                 # "z = 1.000 + 0.350i"
-              (rf"(?:^|\s)z = [-−]?[\d.]+ [+−] {_NUM}i", "Im z = y", 6e-4))
-ROPE2D_MN = ((rf"(?:^|\s)m = {_NUM}", "query position m", 0.5),                   # "m = 5   n = 3   m − n = 2"
-             (rf"(?<!− )\bn = {_NUM}", "key position n", 0.5))
-
-# The notebooks whose widgets are checked in JupyterLab (the rotation and 2-D RoPE widgets)...
-TARGETS = ["00_start_here.ipynb", "03_euler_formula.ipynb", "04_rope_2d.ipynb"]
-
-
+TOL = 1e-4
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+# The notebooks whose widgets are checked in JupyterLab (one of each kind is enough there;
+# presentation mode and the static pages check every widget).
+TARGETS = ["00_start_here.ipynb", "03_euler_formula.ipynb", "04_rope_2d.ipynb", "05_rope_nd.ipynb",
+           "08_long_context.ipynb"]
+
+_STATE_JS = """(root) => {
+    const svg = root.querySelector('svg.rl-figure');
+    let h = 0;
+    const s = svg ? svg.innerHTML : '';
+    for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) | 0;
+    return {
+        name: root.dataset.widget,
+        values: JSON.parse(root.dataset.values || '{}'),
+        fixed: JSON.parse(root.dataset.fixed || '{}'),
+        redraws: Number(root.dataset.redraws),
+        numbers: Object.fromEntries([...root.querySelectorAll('.rl-readout [data-key]')]
+            .map(e => [e.dataset.key, Number(e.dataset.value)])),
+        figure: `${s.length}:${h}`,
+        controls: [...root.querySelectorAll('.rl-control')].map(r => {
+            const input = r.querySelector('input, select');
+            return {name: r.dataset.control, kind: r.dataset.kind, type: input.type || input.tagName.toLowerCase(),
+                    min: input.min, max: input.max, step: input.step, value: input.value,
+                    options: input.tagName === 'SELECT' ? [...input.options].map(o => o.value) : null};
+        }),
+        error: (root.querySelector('.rl-error') || {}).textContent || '',
+    };
+}"""
 
 
 def stored_widget_outputs(path) -> list[str]:
-    """The text/plain fallback of every widget output stored in the notebook at ``path``
-    (each one an ropelab figure widget, e.g. ``rotation_widget(theta_deg=60, x=1, y=0.5)``)."""
+    """The text/plain of every widget output stored in the notebook at ``path``
+    (e.g. ``rotation_widget(theta_deg=60, x=1, y=0.5)``)."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -53,145 +65,120 @@ def stored_widget_outputs(path) -> list[str]:
 
 
 def widget_notebooks() -> list[str]:
-    """... and every notebook with a stored widget output, checked in presentation mode."""
+    """Every notebook with a stored widget output (each is checked in presentation mode)."""
     from browser_helpers import NOTEBOOKS
 
-    found = set(TARGETS)
-    for path in NOTEBOOKS.glob("*.ipynb"):
-        if stored_widget_outputs(path):
-            found.add(path.name)
-    return sorted(found)
+    return sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if stored_widget_outputs(p))
 
 
-def _has(nums: list[float], value: float, tol: float) -> bool:
-    return any(abs(abs(v) - abs(value)) <= tol for v in nums)
+def ropelab_widgets(pg):
+    """Every ropelab widget drawn on the page."""
+    return pg.locator(".ropelab-widget[data-ready='1']")
 
 
-def check_rotation(pg, tag: str) -> None:
-    """rotation_widget: drag θ with the mouse, then move Im z with the keyboard."""
-    box = figure_widget_with(pg, "Re z = x")
-    assert box.count() == 1, f"{tag}: no rotation widget (a slider labelled 'Re z = x') on the page"
-    theta, x, y = (control(box, s) for s in ("θ (degrees)", "Re z = x", "Im z = y"))
-    screenshot(pg, f"{tag}-rotation-before", box)
-    before = snapshot(box)
-    t0 = slider_value(theta)
-    watch_redraws(box)
-    drag_slider(theta, 45)
-    t1 = wait_for_slider(theta, differs_from=t0)
-    assert t1 > t0, f"{tag}: dragging the θ handle to the right did not increase θ ({t0} -> {t1})"
-    after = wait_for_redraw(box, shows=(ROTATION_THETA,))
-    t1 = slider_value(theta)  # (only the mouse moves θ: the value the drag left)
-    assert after.changed_from(before) == ["src", "png", "readout"], (
-        f"{tag}: after dragging θ {t0} -> {t1} only {after.changed_from(before)} changed{after.note()}")
-    z = complex(slider_value(x), slider_value(y))
-    w = z * cmath.exp(1j * math.radians(t1))
-    nums = numbers(after.readout)
-    assert _has(nums, t1, 0.051), f"{tag}: readout does not show θ = {t1}{after.note()}: {after.readout!r}"
-    assert _has(nums, w.real, 2e-3) and _has(nums, w.imag, 2e-3), (
-        f"{tag}: readout does not show z·e^(iθ) = {w.real:.3f} + {w.imag:.3f}i for θ = {t1}: {after.readout!r}")
-    assert _has(nums, abs(z), 2e-3), f"{tag}: readout does not show |z| = {abs(z):.4f}: {after.readout!r}"
-
-    # the keyboard, on another slider: three steps of Im z to the left
-    y0 = slider_value(y)
-    before = after
-    watch_redraws(box)
-    press_slider(y, "ArrowLeft", 3)
-    y1 = wait_for_slider(y, equals=y0 - 0.15)
-    assert abs(y1 - (y0 - 0.15)) < 1e-6, f"{tag}: three ArrowLeft presses moved Im z {y0} -> {y1}, not by -0.15"
-    after = wait_for_redraw(box, shows=ROTATION_Z)
-    assert after.changed_from(before) == ["src", "png", "readout"], (
-        f"{tag}: after moving Im z only {after.changed_from(before)} changed{after.note()}")
-    z = complex(slider_value(x), y1)
-    assert _has(numbers(after.readout), abs(z), 2e-3), (
-        f"{tag}: readout does not show the new |z| = {abs(z):.4f}{after.note()}: {after.readout!r}")
-    screenshot(pg, f"{tag}-rotation-after", box)
+def page_state(box) -> dict:
+    return box.evaluate(_STATE_JS)
 
 
-def _score(q: complex, k: complex, m: int, n: int, theta_deg: float) -> float:
-    """<R(m θ) q, R(n θ) k> for 2-D vectors written as complex numbers."""
-    th = math.radians(theta_deg)
-    return ((q * cmath.exp(1j * m * th)) * (k * cmath.exp(1j * n * th)).conjugate()).real
+_REFERENCES: dict = {}
 
 
-def check_rope2d(pg, tag: str) -> None:
-    """rope2d_widget: move m with the keyboard (the score changes), then tick "move m and n
-    together" and drag m (n follows, the score stays, the picture still turns)."""
-    from ropelab.lesson04_rope_2d.widget import DEFAULT_K, DEFAULT_Q  # the widget's inputs, not its outputs
+def reference_numbers(name: str, values: dict, fixed: dict) -> dict[str, float]:
+    """What ropelab's Python model says the readout of widget ``name`` shows for ``values``."""
+    import ropelab.widgets
 
-    q, k = complex(*DEFAULT_Q), complex(*DEFAULT_K)
-    box = figure_widget_with(pg, "query position m")
-    assert box.count() == 1, f"{tag}: no 2-D RoPE widget (a slider labelled 'query position m') on the page"
-    m, n, theta = (control(box, s) for s in ("query position m", "key position n", "θ (degrees)"))
-    screenshot(pg, f"{tag}-rope2d-before", box)
-    before = snapshot(box)
-    m0, n0, th = slider_value(m), slider_value(n), slider_value(theta)
-    step = 2 if m0 <= 18 else -2
-    watch_redraws(box)
-    press_slider(m, "ArrowRight" if step > 0 else "ArrowLeft", abs(step))
-    m1 = wait_for_slider(m, equals=m0 + step)
-    assert m1 == m0 + step, f"{tag}: two arrow presses moved m {m0} -> {m1}"
-    after = wait_for_redraw(box, shows=ROPE2D_MN)
-    assert after.changed_from(before) == ["src", "png", "readout"], (
-        f"{tag}: after moving m only {after.changed_from(before)} changed{after.note()}")
-    s1 = _score(q, k, int(m1), int(n0), th)
-    assert any(abs(v - s1) < 1e-3 for v in numbers(after.readout)), (
-        f"{tag}: readout does not show the score {s1:.4f} for m={m1}, n={n0}, θ={th}{after.note()}: "
-        f"{after.readout!r}")
-    assert abs(s1 - _score(q, k, int(m0), int(n0), th)) > 1e-3, "test set-up: the move should change the score"
-
-    # "move m and n together": n follows m, m - n and the score stay, the vectors still turn
-    together = box.locator(".widget-checkbox").filter(has_text="move m and n together").locator("input")
-    assert together.count() == 1, f"{tag}: no 'move m and n together' checkbox"
-    # (ticking it redraws nothing visible; the kernel reads it before the drag's values, which come after it)
-    together.check()
-    before = snapshot(box)
-    m_before, n_before = m1, n0
-    watch_redraws(box)
-    drag_slider(m, 40 if max(m1, n0) <= 14 else -40)  # a few positions, both staying inside [0, 20]
-    wait_for_slider(m, differs_from=m_before)
-    wait_for_slider(n, differs_from=n_before)  # the kernel moves n: a round trip
-    # settled: the readout shows the m and n the sliders hold now, and the figure came after it
-    after = wait_for_redraw(box, shows=ROPE2D_MN)
-    m2, n2 = slider_value(m), slider_value(n)
-    assert m2 != m_before and n2 - n_before == m2 - m_before, (
-        f"{tag}: with 'together' ticked, m moved {m_before} -> {m2} but n {n_before} -> {n2}{after.note()}")
-    assert "src" in after.changed_from(before) and "png" in after.changed_from(before), (
-        f"{tag}: the figure did not change when m and n moved together{after.note()}")
-    assert any(abs(v - s1) < 1e-3 for v in numbers(after.readout)), (
-        f"{tag}: moving m and n together changed the score (expected {s1:.4f}){after.note()}: {after.readout!r}")
-    screenshot(pg, f"{tag}-rope2d-after", box)
+    key = (name, json.dumps(fixed, sort_keys=True))
+    if key not in _REFERENCES:
+        w = getattr(ropelab.widgets, name)()
+        if fixed:
+            w.fixed = fixed
+        _REFERENCES[key] = w
+    return _REFERENCES[key].numbers(values)
 
 
-CHECKS = {  # label of a control only that widget has -> check
-    "Re z = x": check_rotation,
-    "query position m": check_rope2d,
-}
+def assert_numbers_match(state: dict, where: str) -> None:
+    want = reference_numbers(state["name"], state["values"], state["fixed"])
+    got = state["numbers"]
+    missing = sorted(set(want) - set(got))
+    extra = sorted(set(got) - set(want))
+    assert not missing and not extra, (
+        f"{where}: the page's readout numbers {sorted(got)} differ from Python's {sorted(want)}: "
+        f"missing {missing}, unknown {extra}")
+    bad = {k: (got[k], v) for k, v in want.items() if not abs(got[k] - v) <= TOL * max(1.0, abs(v))}
+    assert not bad, f"{where}: page vs ropelab (page, python) differ beyond {TOL}: {bad} at {state['values']}"
 
 
-def check_all_widgets(pg, tag: str) -> list[str]:
-    """Run the specific check of every known widget on the page; then move the first slider
-    of every figure widget (known or not) and see its figure and readout change.
-    Returns the names of the checks that ran."""
-    ran = []
-    for label, check in CHECKS.items():
-        if figure_widget_with(pg, label).count():
-            check(pg, tag)
-            ran.append(check.__name__)
-    boxes = figure_widgets(pg)
+def wait_for_redraw_after(box, redraws: int, timeout_ms: float = STEP_TIMEOUT_MS) -> dict:
+    """Wait until the widget has redrawn more than ``redraws`` times; return its state then."""
+    box.page.wait_for_function("([root, n]) => Number(root.dataset.redraws) > n",
+                               arg=[box.element_handle(), redraws], timeout=timeout_ms)
+    return page_state(box)
+
+
+def move_control(box, control: dict, how: str) -> None:
+    """Move one control as a person does: ``how`` is "mouse" or "keyboard"."""
+    row = box.locator(f".rl-control[data-control='{control['name']}']")
+    row.scroll_into_view_if_needed()
+    if control["type"] == "checkbox":
+        row.locator("input").click()
+    elif control["type"] == "select-one":
+        options = control["options"]
+        other = options[(options.index(control["value"]) + 1) % len(options)]
+        row.locator("select").select_option(other)
+    elif how == "mouse":
+        slider = row.locator("input[type=range]")
+        bbox = slider.bounding_box()
+        lo, hi, now = float(control["min"]), float(control["max"]), float(control["value"])
+        frac = 0.25 if (now - lo) > 0.5 * (hi - lo) else 0.75   # click well away from the handle
+        slider.click(position={"x": bbox["width"] * frac, "y": bbox["height"] / 2})
+    else:
+        slider = row.locator("input[type=range]")
+        at_max = float(control["value"]) >= float(control["max"])
+        slider.focus()
+        for _ in range(3):
+            slider.press("ArrowLeft" if at_max else "ArrowRight")
+
+
+def check_widget(box, tag: str, on_move=None) -> list[str]:
+    """Move every control of one widget and check the page against ropelab after each move.
+    ``on_move(state)`` (live pages) may check the kernel too. Returns what was moved."""
+    state = page_state(box)
+    where = f"{tag} {state['name']}"
+    assert state["controls"], f"{where}: no controls"
+    assert_numbers_match(state, f"{where} as drawn")
+    screenshot(box.page, f"{tag}-{state['name']}-before", box)
+    moved = []
+    first_range = True
+    for control in state["controls"]:
+        control = next(c for c in page_state(box)["controls"] if c["name"] == control["name"])
+        how = "mouse" if (control["type"] == "range" and first_range) else "keyboard"
+        first_range = first_range and control["type"] != "range"
+        before = page_state(box)
+        move_control(box, control, how)
+        after = wait_for_redraw_after(box, before["redraws"])
+        name = control["name"]
+        assert after["values"][name] != before["values"][name], (
+            f"{where}: moving {name} by {how} left it at {before['values'][name]}")
+        if control["type"] != "checkbox":  # (a switch such as 'move m and n together' changes no picture)
+            assert after["figure"] != before["figure"], f"{where}: the figure did not change when {name} moved"
+        assert_numbers_match(after, f"{where} after moving {name} by {how}")
+        if on_move is not None:
+            on_move(after)
+        moved.append(f"{name}:{how}")
+    screenshot(box.page, f"{tag}-{state['name']}-after", box)
+    return moved
+
+
+def check_all_widgets(pg, tag: str, expected: int | None = None, on_move=None) -> list[str]:
+    """Check every ropelab widget on the page; returns one entry per widget checked."""
+    boxes = ropelab_widgets(pg)
     count = boxes.count()
-    assert count >= 1, f"{tag}: no figure widget on the page"
+    assert count >= 1, f"{tag}: no ropelab widget on the page"
+    if expected is not None:
+        assert count == expected, f"{tag}: {count} widgets drawn, {expected} expected"
+    ran = []
     for i in range(count):
         box = boxes.nth(i)
-        slider = box.locator(".widget-slider").first
-        before = snapshot(box)
-        v0 = slider_value(slider)
-        watch_redraws(box)
-        press_slider(slider, "ArrowLeft" if slider_at_end(slider, "max") else "ArrowRight")
-        v1 = wait_for_slider(slider, differs_from=v0)
-        assert v1 != v0, f"{tag}: widget {i}: the arrow keys do not move its first slider"
-        # one key press, one new value: the first redraw after it is the one for that value
-        after = wait_for_redraw(box)
-        assert after.changed_from(before) == ["src", "png", "readout"], (
-            f"{tag}: widget {i}: after a key press only {after.changed_from(before)} changed{after.note()}")
-    ran.append(f"every-slider({count})")
+        moved = check_widget(box, f"{tag}-{i}", on_move=on_move)
+        ran.append(f"{page_state(box)['name']}({', '.join(moved)})")
     return ran
