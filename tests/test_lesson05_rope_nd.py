@@ -13,16 +13,13 @@ frequency explorer, the exercises.
 """
 from __future__ import annotations
 
-import io
 import math
-import re
 
 import numpy as np
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from PIL import Image
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -41,6 +38,7 @@ from ropelab.lesson05_rope_nd import (
     rope_traffic,
     score_bound,
 )
+from ropelab.lesson05_rope_nd.widget import frequency_readout
 from solutions import lesson05_rope_nd as sol
 
 
@@ -61,18 +59,6 @@ def np_bound(distances, dim, base):
     th = np_theta(dim, base)
     raw = np.array([np.abs(np.cumsum(np.exp(1j * r * th))).mean() for r in distances])
     return raw / ((dim // 2 + 1) / 2)
-
-
-def readout_numbers(html: str) -> dict:
-    base = re.search(r"base = ([\d,]+)", html).group(1).replace(",", "")
-    dim = re.search(r"d = (\d+)", html).group(1)
-    pairs = re.search(r"pairs d/2 = (\d+)", html).group(1)
-    slow = re.search(r"slowest θ<sub>(\d+)</sub> = ([\d.e+-]+) \(wavelength ([\d,]+) positions\)", html)
-    half = re.search(r"at distance ([\d,]+);", html)
-    far = re.search(r"its average over distances 1,024 to 4,096 is ([\d.]+)", html)
-    return {"base": float(base), "dim": int(dim), "pairs": int(pairs), "slow_index": int(slow.group(1)),
-            "slow_theta": float(slow.group(2)), "slow_wavelength": float(slow.group(3).replace(",", "")),
-            "half": int(half.group(1).replace(",", "")) if half else None, "far": float(far.group(1))}
 
 
 dims = st.integers(1, 8).map(lambda h: 2 * h)
@@ -251,46 +237,126 @@ def test_state_numbers(base, dim):
     assert s["far_mean"] == pytest.approx(np_bound(far, dim, base).mean(), rel=1e-5)
 
 
-def test_moving_base_updates_state_readout_and_curves():
+FAR = (1024, 4096)
+
+
+def np_summary(distances, dim, base):
+    """(half-way distance, mean over FAR) of the normalised bound on a grid, from np_bound."""
+    d = np.asarray(distances)
+    b = np_bound(d, dim, base)
+    below = d[b < 0.5]
+    far = (d >= FAR[0]) & (d <= FAR[1])
+    return (int(below[0]) if len(below) else None), float(b[far].mean())
+
+
+def expected_numbers(distances, dim, base):
+    th = np_theta(dim, base)
+    half, far = np_summary(distances, dim, base)
+    out = {"base": base, "dim": dim, "pairs": dim // 2, "fast_theta": th[0], "fast_wavelength": 2 * np.pi / th[0],
+           "slow_index": dim // 2 - 1, "slow_theta": th[-1], "slow_wavelength": 2 * np.pi / th[-1],
+           "far_lo": 1024, "far_hi": 4096, "far_mean": far}
+    out["half_distance" if half is not None else "distance_max"] = half if half is not None else 4096
+    return out
+
+
+def assert_numbers(got, want):
+    assert set(got) == set(want)
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, rel=1e-5, abs=1e-7), k
+
+
+def test_the_page_gets_the_grid_of_distances():
     w = frequency_widget()
-    r0 = readout_numbers(w.readout.value)
-    assert (r0["base"], r0["dim"], r0["pairs"]) == (10_000, 128, 64)
-    assert r0["slow_theta"] == pytest.approx(np_theta(128, 1e4)[-1], rel=1e-3)
-    before = bytes(w.image.value)
-    w.controls["base"].value = 1e6
-    assert w.state["base"] == pytest.approx(1e6)
-    r = readout_numbers(w.readout.value)
-    assert r["base"] == pytest.approx(1e6)
-    assert r["slow_theta"] == pytest.approx(np_theta(128, 1e6)[-1], rel=1e-3)
-    assert r["slow_wavelength"] == pytest.approx(2 * np.pi / np_theta(128, 1e6)[-1], rel=1e-4)
-    far = [d for d in w.state["distances"] if 1024 <= d <= 4096]
-    assert r["far"] == pytest.approx(np_bound(far, 128, 1e6).mean(), abs=6e-4)
+    d = np.asarray(w.fixed["distances"])
+    # every distance up to 63, then a log-spaced grid up to 4096, increasing
+    assert list(d[:64]) == list(range(64)) and d[-1] == 4096 and (np.diff(d) > 0).all()
+    assert 250 < len(d) < 400
+    assert w.fixed["far"] == [1024, 4096] and w.fixed["distance_max"] == 4096
+    np.testing.assert_array_equal(w.state["distances"], d)
+
+
+def test_defaults_numbers_and_repr():
+    w = frequency_widget()
+    assert (w.base, w.dim) == (10_000.0, 128) and w.error == ""
+    assert repr(w) == "frequency_widget(base=10000, dim=128)"
+    assert_numbers(w.numbers(), expected_numbers(w.fixed["distances"], 128, 1e4))
+    assert w.numbers()["half_distance"] == 16 and w.numbers()["far_mean"] == pytest.approx(0.158, abs=6e-4)
+
+
+def test_setting_base_from_python_moves_state_and_numbers():
+    w = frequency_widget()
+    before = w.numbers()
+    w.base = 1e6
+    assert w.state["base"] == 1e6
+    np.testing.assert_allclose(w.state["theta"], np_theta(128, 1e6), rtol=1e-6)
+    np.testing.assert_allclose(w.state["bound"], np_bound(w.fixed["distances"], 128, 1e6), rtol=1e-6, atol=1e-12)
+    after = w.numbers()
+    assert_numbers(after, expected_numbers(w.fixed["distances"], 128, 1e6))
     # a larger base decays more slowly: the bound halves later and stays higher far away
-    assert r["half"] > r0["half"]
-    assert r["far"] > r0["far"]
-    line = w._handles["theta"]
-    np.testing.assert_allclose(line.get_ydata(), np_theta(128, 1e6), rtol=1e-6)
-    assert bytes(w.image.value) != before
+    assert after["half_distance"] > before["half_distance"] and after["far_mean"] > before["far_mean"]
+    assert repr(w) == "frequency_widget(base=1e+06, dim=128)"
 
 
-def test_moving_dim_changes_the_number_of_frequencies():
+def test_setting_dim_from_python_changes_the_number_of_frequencies():
+    w = frequency_widget(base=500_000.0)
+    w.dim = 16
+    assert len(w.state["theta"]) == 8
+    np.testing.assert_allclose(w.state["theta"], np_theta(16, 5e5), rtol=1e-6)
+    n = w.numbers()
+    assert (n["dim"], n["pairs"], n["slow_index"]) == (16, 8, 7)
+    assert_numbers(n, expected_numbers(w.fixed["distances"], 16, 5e5))
+
+
+@pytest.mark.parametrize("values", [{"base": 100.0}, {"base": 112.201845, "dim": 8}, {"dim": 256},
+                                    {"base": 1e6, "dim": 254}])
+def test_numbers_for_values_read_back_from_a_page(values):
     w = frequency_widget()
-    w.controls["dim"].value = 16
-    r = readout_numbers(w.readout.value)
-    assert (r["dim"], r["pairs"], r["slow_index"]) == (16, 8, 7)
-    assert len(w._handles["theta"].get_xdata()) == 8
-    np.testing.assert_allclose(w._handles["theta"].get_ydata(), np_theta(16, 1e4), rtol=1e-6)
-    np.testing.assert_allclose(w._handles["bound"].get_ydata()[:40], np_bound(range(40), 16, 1e4), rtol=1e-5)
+    full = {"base": 1e4, "dim": 128, **values}
+    assert_numbers(w.numbers(values), expected_numbers(w.fixed["distances"], full["dim"], full["base"]))
+    assert (w.base, w.dim) == (1e4, 128)  # asking does not move the widget
 
 
-def test_frame_marks_the_half_way_point():
+@pytest.mark.parametrize("name, value, message", [
+    ("base", 10.0, r"base must be in \[100, 1e\+06\] for the slider; got 10.0"),
+    ("base", 2e6, r"base must be in \[100, 1e\+06\] for the slider"),
+    ("base", float("nan"), "base must be finite"),
+    ("base", 0.5, r"base must be .*> 1"),
+    ("dim", 63, "dim must be a positive even integer"),
+    ("dim", 258, r"dim must be in \[8, 256\] for the slider; got 258"),
+    ("dim", 6, r"dim must be in \[8, 256\]"),
+])
+def test_a_refused_value_leaves_the_widget_as_it_was(name, value, message):
+    w = frequency_widget(base=1000.0, dim=64)
+    before = (w.values(), w.numbers())
+    with pytest.raises(ValueError, match=message):
+        setattr(w, name, value)
+    assert (w.values(), w.numbers()) == before
+    assert "not applied" in w.error and name in w.error
+    w.dim = 32  # the next good value applies and clears the message
+    assert w.dim == 32 and w.error == ""
+
+
+def test_a_refused_value_from_the_page_is_put_back():
     w = frequency_widget()
-    w.controls["base"].value = 1000.0
-    x = w.state["half_distance"]
-    img = Image.open(io.BytesIO(w.image.value)).convert("RGB")
-    px, py = w._handles["ax2"].transData.transform((x, 0.5))
-    rgb = img.getpixel((int(round(px)), int(round(img.height - py))))
-    assert max(rgb) < 70, rgb   # the black dot
+    w.set_state({"base": 5.0})
+    assert w.base == 1e4 and "base must be in" in w.error
+    w.set_state({"base": 1000.0})
+    assert w.base == 1000.0 and w.error == ""
+
+
+def test_mimebundle_carries_the_module_and_the_starting_values():
+    from importlib import resources
+
+    w, twin = frequency_widget(base=1000.0, dim=64), frequency_widget(base=1000.0, dim=64)
+    data, _ = w._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/plain", "text/html"} <= set(data)
+    assert data["text/plain"] == repr(w) == "frequency_widget(base=1000, dim=64)"
+    html = data["text/html"]
+    module = resources.files("ropelab.lesson05_rope_nd").joinpath("widget.js").read_text(encoding="utf-8")
+    assert module in html and "ropelabMount" in html
+    assert '"base":1000.0' in html and '"dim":64' in html and '"distances":[0,1,2,' in html
+    assert html == twin._repr_mimebundle_()[0]["text/html"]
+    assert html != frequency_widget()._repr_mimebundle_()[0]["text/html"]
 
 
 def test_bad_arguments():
@@ -314,20 +380,19 @@ def test_base_at_most_1_is_refused_by_the_rule_of_the_core(base):
             frequency_widget(base=bad)
 
 
-def test_each_slider_move_redraws_once():
-    # how fast each redraw is belongs to benchmarks/lab_speed.py (a budget, not a test)
-    w = frequency_widget()
-    for b in (100.0, 1e3, 3e4, 1e5, 1e6, 1e4):
-        w.controls["base"].value = b
-    for d in range(8, 257, 24):
-        w.controls["dim"].value = d
-    assert len(w.redraw_ms) == 6 + 11
+def test_the_readout_function_shows_the_numbers_of_the_state():
+    s = frequency_state(1e6, 128)
+    html = frequency_readout(s)
+    th = np_theta(128, 1e6)
+    half, far = np_summary(s["distances"], 128, 1e6)
+    assert "base = 1,000,000" in html and "pairs d/2 = 64" in html
+    assert f"slowest θ<sub>63</sub> = {th[-1]:.4g} (wavelength {2 * np.pi / th[-1]:,.0f} positions)" in html
+    assert f"at distance {half:,};" in html and f"is {far:.3f}" in html
 
 
-def test_static_figure_and_repr():
+def test_static_figure():
     fig = frequency_figure(base=10_000, dim=128)
     assert any("64 frequencies" in ax.get_title() for ax in fig.axes)
-    assert repr(frequency_widget()) == "frequency_widget(base=10000, dim=128)"
 
 
 # ===========================================================================

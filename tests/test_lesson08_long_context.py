@@ -4,6 +4,7 @@ extension widget, and the lesson's exercises (each solution passes; plausible wr
 fail with the diagnosis a learner needs)."""
 import copy
 import math
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding, apply_rotary_pos_emb
 
 import ropelab
+from ropelab.common.figures import PALETTE
 from ropelab.common.hf import llama_config
 from ropelab.exercises import check
 from ropelab.lesson08_long_context import extension_widget, scaling, widget
@@ -460,60 +462,168 @@ def unseen(theta_scaled, target):
     return int(np.sum(((target - 1) * theta_scaled > train_max + THETA) & (train_max < 2 * math.pi)))
 
 
-def test_defaults_and_repr():
+def yarn_expected(factor, dim=DIM, base=BASE, orig=TRAIN):
+    """YaRN's frequencies written out (beta_fast 32, beta_slow 1, truncated ramp), float64."""
+    idx = lambda rot: dim * math.log(orig / (rot * 2 * math.pi)) / (2 * math.log(base))  # noqa: E731
+    low, high = max(math.floor(idx(32.0)), 0), min(math.ceil(idx(1.0)), dim - 1)
+    ramp = np.clip((np.arange(dim // 2) - low) / (high - low), 0, 1)
+    theta = base ** (-np.arange(0, dim, 2) / dim)
+    return theta * (1 - ramp) + theta / factor * ramp
+
+
+def llama3_expected(factor, orig=TRAIN, low=1.0, high=4.0):
+    wave = 2 * math.pi / THETA
+    smooth = (orig / wave - low) / (high - low)
+    out = np.where(wave > orig / low, THETA / factor, THETA)
+    mid = (wave >= orig / high) & (wave <= orig / low)
+    return np.where(mid, (1 - smooth) * THETA / factor + smooth * THETA, out)
+
+
+def expected_numbers(theta_scaled, params, factor, target, attention=1.0):
+    return {**{f"param_{k}": v for k, v in params.items()}, "dim": DIM, "base": BASE, "train_len": TRAIN,
+            "target_len": target, "fastest_ratio": theta_scaled[0] / THETA[0],
+            "slowest_ratio": theta_scaled[-1] / THETA[-1], "inv_factor": 1 / factor, "attention_factor": attention,
+            "n_unseen": unseen(theta_scaled, target), "pairs": DIM // 2}
+
+
+def assert_numbers(got, want):
+    assert set(got) == set(want)
+    for k, v in want.items():
+        assert got[k] == pytest.approx(v, rel=2e-6, abs=1e-9), k
+
+
+def test_defaults_numbers_and_repr():
     w = extension_widget()
     assert repr(w) == "extension_widget(method='yarn', factor=4, target_len=16384)"
-    assert w.state["method"] == "yarn" and w.state["target_len"] == 16384
-    assert len(w.image.value) > 1000  # a PNG was rendered
+    assert (w.method, w.factor, w.target_len) == ("yarn", 4.0, 16384) and w.error == ""
+    assert w.fixed == {"dim": DIM, "base": BASE, "train_len": TRAIN}
+    np.testing.assert_allclose(w.state["theta_scaled"], yarn_expected(4.0), rtol=2e-6)
+    assert_numbers(w.numbers(), expected_numbers(yarn_expected(4.0), {"factor": 4.0,
+                   "original_max_position_embeddings": TRAIN}, 4.0, 16384, 0.1 * math.log(4.0) + 1))
 
 
-def test_linear_factor_slider_divides_every_frequency():
+def test_setting_factor_from_python_divides_every_linear_frequency():
     w = extension_widget(method="linear")
-    w.controls["factor"].value = 8.0
+    w.factor = 8.0
     np.testing.assert_allclose(w.state["theta_scaled"], THETA / 8.0, rtol=1e-6)
-    assert "factor=8" in w.readout.value
-    assert f"{1 / 8:.4f}" in w.readout.value  # slowest pair ratio equals 1/factor
-    assert w.state["n_unseen"] == 0
+    n = w.numbers()
+    assert_numbers(n, expected_numbers(THETA / 8.0, {"factor": 8.0}, 8.0, 16384))
+    assert n["slowest_ratio"] == pytest.approx(n["inv_factor"]) and n["n_unseen"] == 0
+    assert repr(w) == "extension_widget(method='linear', factor=8, target_len=16384)"
 
 
-def test_target_length_slider_moves_the_largest_angles():
+def test_setting_target_len_from_python_moves_the_largest_angles():
     w = extension_widget(method="default")
-    before = w.image.value
-    w.controls["target_len"].value = 65536
+    w.target_len = 65536
     np.testing.assert_allclose(w.state["target_max_angle"], 65535 * THETA, rtol=1e-6)
     expected = unseen(THETA, 65536)
     assert w.state["n_unseen"] == expected > 0
-    assert f"pairs with unseen angles: {expected} of 64" in w.readout.value
-    assert w.image.value != before
+    assert_numbers(w.numbers(), expected_numbers(THETA, {}, 4.0, 65536))
 
 
-def test_method_dropdown_switches_formula():
+def test_setting_method_from_python_switches_the_formula():
     w = extension_widget(method="linear", factor=4.0, target_len=16384)
-    w.controls["method"].value = "ntk"
+    w.method = "ntk"
     new_base = BASE * 4.0 ** (DIM / (DIM - 2))
     expected = np.array([new_base ** (-2 * i / DIM) for i in range(DIM // 2)])
     np.testing.assert_allclose(w.state["theta_scaled"], expected, rtol=2e-6)
-    assert w.state["n_unseen"] == unseen(expected, 16384)
-    w.controls["method"].value = "yarn"
-    assert f"{0.1 * math.log(4.0) + 1:.4f}" in w.readout.value  # YaRN's attention factor
-    w.controls["method"].value = "dynamic"
+    assert_numbers(w.numbers(), expected_numbers(expected, {"factor": 4.0}, 4.0, 16384))
+    w.method = "yarn"
+    assert w.numbers()["attention_factor"] == pytest.approx(0.1 * math.log(4.0) + 1)
+    w.method = "dynamic"
     scale = 4.0 * 16384 / TRAIN - 3.0  # dynamic NTK's scale at the target length
     dyn_base = BASE * scale ** (DIM / (DIM - 2))
-    np.testing.assert_allclose(w.state["theta_scaled"][-1], dyn_base ** (-(DIM - 2) / DIM), rtol=2e-6)
+    dyn = np.array([dyn_base ** (-2 * i / DIM) for i in range(DIM // 2)])
+    assert_numbers(w.numbers(), expected_numbers(dyn, {"factor": 4.0, "max_position_embeddings": TRAIN,
+                                                       "seq_len": 16384}, 4.0, 16384))
+    w.method = "llama3"
+    w.factor = 8.0
+    w.target_len = 32768
+    assert_numbers(w.numbers(), expected_numbers(llama3_expected(8.0), {
+        "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": TRAIN}, 8.0, 32768))
 
 
-def test_redraws_are_recorded_and_sliders_blit():
+@pytest.mark.parametrize("values", [{"method": "yarn", "factor": 12.5, "target_len": 131072},
+                                    {"method": "linear", "factor": 32, "target_len": 1024},
+                                    {"method": "default", "factor": 1.0, "target_len": 8192}])
+def test_numbers_for_values_read_back_from_a_page(values):
     w = extension_widget()
-    h = w._handles
-    # a slider move only moves artists; a method change asks for a full redraw (legend colours)
-    assert widget.update_extension(h, widget.extension_state("yarn", 6.0, 16384)) is False
-    assert widget.update_extension(h, widget.extension_state("llama3", 6.0, 16384)) is True
-    assert widget.update_extension(h, widget.extension_state("llama3", 6.0, 32768)) is False
-    n = len(w.redraw_ms)
-    w.controls["factor"].value = 5.0
-    w.controls["target_len"].value = 8192
-    assert len(w.redraw_ms) == n + 2
-    assert all(ms > 0 for ms in w.redraw_ms)
+    f, t = values["factor"], values["target_len"]
+    theta = {"yarn": yarn_expected(f), "linear": THETA / f, "default": THETA}[values["method"]]
+    params = {"yarn": {"factor": f, "original_max_position_embeddings": TRAIN}, "linear": {"factor": f},
+              "default": {}}[values["method"]]
+    attention = 0.1 * math.log(f) + 1 if values["method"] == "yarn" else 1.0
+    assert_numbers(w.numbers(values), expected_numbers(theta, params, f, t, attention))
+    assert w.values() == {"method": "yarn", "factor": 4.0, "target_len": 16384}
+
+
+def test_other_fixed_parameters_reach_the_model():
+    w = extension_widget(method="linear", factor=2.0, target_len=8192, dim=64, base=500000.0, train_len=2048)
+    assert w.fixed == {"dim": 64, "base": 500000.0, "train_len": 2048}
+    theta = 500000.0 ** (-np.arange(0, 64, 2) / 64)
+    np.testing.assert_allclose(w.state["theta_scaled"], theta / 2.0, rtol=1e-6)
+    n = w.numbers()
+    assert (n["dim"], n["base"], n["train_len"], n["pairs"]) == (64, 500000.0, 2048, 32)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("method", "rope", r"method must be one of 'default', 'linear'.*got 'rope'"),
+    ("factor", 0.5, "factor must be >= 1"),
+    ("factor", 32.5, r"factor must be in \[1, 32\] for the slider; got 32.5"),
+    ("factor", float("nan"), "factor must be finite"),
+    ("target_len", 5000, "target_len must be one of 1024, 2048, .*131072; got 5000"),
+    ("target_len", 0, "target_len must be >= 1"),
+])
+def test_a_refused_value_leaves_the_widget_as_it_was(name, value, message):
+    w = extension_widget(method="ntk", factor=6.0, target_len=32768)
+    before = (w.values(), w.numbers())
+    with pytest.raises(ValueError, match=message):
+        setattr(w, name, value)
+    assert (w.values(), w.numbers()) == before
+    assert "not applied" in w.error and name in w.error
+    w.factor = 2.5  # the next good value applies and clears the message
+    assert w.factor == 2.5 and w.error == ""
+
+
+def test_mimebundle_carries_the_module_and_the_starting_values():
+    from importlib import resources
+
+    make = lambda: extension_widget(method="llama3", factor=8.0, target_len=32768)  # noqa: E731
+    w = make()
+    data, _ = w._repr_mimebundle_()
+    assert {"application/vnd.jupyter.widget-view+json", "text/plain", "text/html"} <= set(data)
+    assert data["text/plain"] == repr(w) == "extension_widget(method='llama3', factor=8, target_len=32768)"
+    html = data["text/html"]
+    module = resources.files("ropelab.lesson08_long_context").joinpath("widget.js").read_text(encoding="utf-8")
+    assert module in html and "ropelabMount" in html
+    assert '"method":"llama3"' in html and '"factor":8.0' in html and '"target_len":32768' in html
+    assert '"fixed":{"base":10000.0,"dim":128,"train_len":4096}' in html
+    assert html == make()._repr_mimebundle_()[0]["text/html"]
+    assert html != extension_widget()._repr_mimebundle_()[0]["text/html"]
+
+
+def test_the_page_offers_every_method_and_target_length():
+    # widget.js ports every method of the registry; its controls list the same choices, in order
+    from importlib import resources
+
+    js = resources.files("ropelab.lesson08_long_context").joinpath("widget.js").read_text(encoding="utf-8")
+    registry = js[js.index("const EXT_METHODS = {"):js.index("const EXT_TARGET_LENGTHS")]
+    names = re.findall(r"^  (\w+): \{ color: \"(#[0-9A-F]{6})\"", registry, flags=re.M)
+    assert [n for n, _ in names] == list(scaling.METHODS)
+    for name, color in names:
+        assert color == PALETTE[scaling.METHODS[name].color], name
+    lengths = re.search(r"const EXT_TARGET_LENGTHS = \[([\d, ]+)\];", js).group(1)
+    assert tuple(int(x) for x in lengths.split(",")) == widget.TARGET_LENGTHS
+
+
+def test_the_readout_function_shows_the_numbers_of_the_state():
+    html = widget.extension_readout(widget.extension_state("linear", 8.0, 65536))
+    assert "method = linear(factor=8)" in html and "run on 65536" in html
+    assert f"θ'/θ = {1 / 8:.4f} (1/factor = {1 / 8:.4f})" in html
+    assert f"pairs with unseen angles: {unseen(THETA / 8.0, 65536)} of 64" in html
+    html = widget.extension_readout(widget.extension_state("yarn", 4.0, 16384))
+    assert f"attention factor on cos/sin = {0.1 * math.log(4.0) + 1:.4f}" in html
 
 
 def test_static_figure_matches_state():
@@ -538,7 +648,7 @@ def test_bad_arguments(kwargs, exc):
 def test_a_factor_outside_the_slider_is_refused_not_clamped(factor):
     with pytest.raises(ValueError, match=rf"factor must be in \[1, 32\] for the slider; got {factor}"):
         extension_widget(factor=factor)
-    assert extension_widget(factor=32.0).controls["factor"].value == 32.0
+    assert extension_widget(factor=32.0).factor == 32.0
 
 
 # ---------------------------------------------------------------------------

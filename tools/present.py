@@ -30,8 +30,8 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = "ropelab-present"
 TEMPLATE_ROOT = HERE / "present"  # holds voila/templates/ropelab-present/
 
-# Everything from this server ('self'), inline code and data/blob URLs (the widget images
-# are blob: URLs); nothing from anywhere else. 'self' also covers the kernel websocket.
+# Everything from this server ('self'), inline code and data/blob URLs (anywidget imports
+# each widget's module from a blob: URL); nothing from anywhere else. 'self' also covers the kernel websocket.
 CSP = "; ".join([
     "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:",
     "img-src 'self' data: blob:",
@@ -46,6 +46,7 @@ FRONTEND_EXTENSIONS = (
     "@jupyter-widgets/jupyterlab-manager",
     "@voila-dashboards/widgets-manager8",  # ipywidgets 8 (Voila keeps the one that matches)
     "@voila-dashboards/widgets-manager7",
+    "anywidget",  # ropelab's widgets: their front ends are anywidget modules
     "jupyterlab_pygments",
 )
 

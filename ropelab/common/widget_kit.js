@@ -73,7 +73,7 @@ function rlInt(v) {
 function rlSig(v, digits) {
   if (v === 0 || !Number.isFinite(v)) return String(v);
   const e = Math.floor(Math.log10(Math.abs(v)));
-  if (e < -5 || e >= digits) {
+  if (e < -4 || e >= digits) {
     const [m, x] = v.toExponential(digits - 1).split("e");
     const mant = String(parseFloat(m));
     const exp = parseInt(x, 10);
@@ -309,7 +309,7 @@ function ropelabMount(W, { model, el }) {
         input = rlEl("input", { type: "range", id, min, max, step, "aria-label": L(c.label) }, row);
         input.value = toInput(c, values[c.name]);
       }
-      shown[c.name] = rlEl("span", { class: "rl-shown" }, row, showValue(c, values[c.name]));
+      if (c.kind !== "dropdown") shown[c.name] = rlEl("span", { class: "rl-shown" }, row, showValue(c, values[c.name]));
     }
     inputs[c.name] = input;
   }

@@ -1,201 +1,172 @@
-"""The one pattern every ropelab widget follows: sliders -> pure state -> figure -> PNG.
+"""The base of every ropelab widget: computed and drawn in the browser, checked against Python.
 
-A widget is three plain functions wired to controls:
+A widget is an `anywidget <https://anywidget.dev>`_ whose front end is one small JavaScript
+module next to the lesson (``lessonNN_topic/widget.js``, joined with the shared
+``common/widget_kit.js``; no build step). The page computes and draws every slider move
+itself, so a move never waits for a kernel; the same module runs in JupyterLab, in
+presentation mode (Voila), in VS Code and Colab, and on the course website.
 
-* ``compute(**values) -> state``: pure; turns slider values into the numbers to show.
-* ``draw(fig, state) -> handles``: draws the figure once and returns the artists to update.
-* ``update(handles, state)``: moves those artists to a new state. Returning ``True``
-  asks for a full redraw (e.g. when axis limits changed); otherwise only the
-  artists in ``handles`` are redrawn over a cached background (blitting), which
-  keeps a slider move well under 50 ms.
+Python stays the reference:
 
-A value that ``compute`` (or drawing) refuses, e.g. a NaN set from code, does not
-leave the widget broken: the controls go back to the last values that worked, the
-figure and readout show those again with the reason in red under the readout, and the
-error is raised to whoever set the value.
-
-Tests call ``compute`` and the widget directly (set ``widget.controls[name].value``
-and read ``widget.state`` / ``widget.readout.value``), so nothing needs a browser.
-The figure is a standalone matplotlib figure rendered to PNG into an
-``ipywidgets.Image``: it works the same in JupyterLab, Voila and a static export.
+* each control is a synced trait (``w.m = 5`` moves the page; moving the page sets ``w.m``);
+  a value the lesson's model refuses raises a clear error and leaves the widget as it was,
+  and the page says why, whether the value came from Python or from the page;
+* ``w.state`` is the lesson's pure model (ropelab's own functions) for the current values,
+  and ``w.numbers()`` the numbers the readout shows, by the keys the page marks them with
+  (``<span data-key=...>``): the browser tests compare the two;
+* the output of a widget carries, besides the live view, a ``text/html`` copy with the module
+  and its starting state, which draws and reacts the same without any kernel (a website,
+  an HTML export). It is deterministic, so strict nbval compares it like any output.
 """
 from __future__ import annotations
 
-import html
-import io
-import time
-from typing import Any, Callable, Mapping
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, ClassVar, Mapping
 
-import ipywidgets as widgets
-from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from PIL import Image as _PILImage
+import anywidget
+import traitlets
 
-from .figures import new_figure, style
+from . import i18n
 
-__all__ = ["InteractiveFigure"]
+__all__ = ["BrowserWidget", "RefusedValue", "RefusedType", "widget_module", "static_html"]
 
 
-def _canvas_png(canvas: FigureCanvasAgg) -> bytes:
-    """PNG bytes of what the Agg canvas holds now (fast zlib level: the image is re-sent often)."""
-    w, h = canvas.get_width_height()
-    img = _PILImage.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    img = img.convert("RGB")  # the figure is opaque; 3 channels encode about twice as fast
-    buf = io.BytesIO()
-    img.save(buf, format="png", compress_level=1)
-    return buf.getvalue()
+@lru_cache(maxsize=None)
+def _read(package: str, name: str) -> str:
+    return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
-def _artists(handles: Any) -> list[Artist]:
-    """Every matplotlib artist found in ``handles`` (a dict, list or single artist), axes excluded."""
-    from matplotlib.axes import Axes
-
-    found: list[Artist] = []
-    items = handles.values() if isinstance(handles, Mapping) else (
-        handles if isinstance(handles, (list, tuple)) else [handles])
-    for item in items:
-        if isinstance(item, (Mapping, list, tuple)):
-            found.extend(_artists(item))
-        elif isinstance(item, Artist) and not isinstance(item, Axes):
-            found.append(item)
-    return found
+def _kit() -> str:
+    return _read("ropelab.common", "widget_kit.js")
 
 
-class InteractiveFigure(widgets.VBox):
-    """Controls, a figure and an HTML readout, redrawn whenever a control moves.
+def widget_module(package: str, name: str = "widget.js") -> str:
+    """The ES module of a widget: the kit, the lesson's ``WIDGET`` definition and its ``render``."""
+    return (f"{_kit()}\n{_read(package, name)}\n"
+            "export default { render(ctx) { return ropelabMount(WIDGET, ctx); } };\n")
 
-    Attributes useful in tests and notebooks:
 
-    * ``controls``: dict name -> control widget (set ``.value`` to move a slider).
-    * ``state``: what ``compute`` returned for the current values.
-    * ``readout``: the ``ipywidgets.HTML`` under the figure.
-    * ``figure``: the matplotlib figure; ``image``: the ``ipywidgets.Image`` showing it.
-    * ``redraw_ms``: wall time of every redraw so far, in milliseconds.
+def _json(data: Mapping[str, Any]) -> str:
+    # no "</script>" can end the script early
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+
+
+def static_html(package: str, state: Mapping[str, Any], name: str, text: str = "",
+                module: str = "widget.js") -> str:
+    """The widget as self-contained HTML: a ``<div>`` and a plain script that draws into it.
+
+    The script holds the kit, the module and ``state`` (the synced values), and uses a
+    stand-in model, so it works on a static page with no kernel. ``text`` is shown where
+    scripts do not run.
     """
+    body = f"{_kit()}\n{_read(package, module)}"
+    return (
+        f'<div class="ropelab-static" data-widget="{name}"><noscript>{text}</noscript></div>\n'
+        "<script>(function () {\n"
+        f"{body}\n"
+        "const host = document.currentScript.previousElementSibling;\n"
+        "host.textContent = '';\n"
+        f"ropelabMount(WIDGET, {{ model: ropelabStaticModel({_json(state)}), el: host }});\n"
+        "})();</script>"
+    )
 
-    def __init__(
-        self,
-        controls: Mapping[str, widgets.ValueWidget],
-        compute: Callable[..., Mapping[str, Any]],
-        draw: Callable[[Any, Mapping[str, Any]], Any],
-        update: Callable[[Any, Mapping[str, Any]], None] | None = None,
-        readout: Callable[[Mapping[str, Any]], str] | None = None,
-        figsize: tuple[float, float] = (7.0, 6.0),
-        name: str = "InteractiveFigure",
-        layout_controls: str = "vertical",
-    ):
-        self.controls = dict(controls)
-        self._compute = compute
-        self._draw = draw
-        self._update = update
-        self._readout_fn = readout
-        self._name = name
-        self.redraw_ms: list[float] = []
-        self._reverting = False
-        self.figure = new_figure(*figsize)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="auto", max_width="100%"))
-        self.readout = widgets.HTML(layout=widgets.Layout(min_height="2em"))
-        self._good_values = self.values()
-        self.state = compute(**self._good_values)
-        self._canvas = FigureCanvasAgg(self.figure)
-        self._background = None
-        with style():  # tick locators read the font size at draw time: draw and render in style
-            self._handles = draw(self.figure, self.state)
-            self.image.value = self._render(full=True)
-        self.readout.value = readout(self.state) if readout else ""
-        box = widgets.VBox if layout_controls == "vertical" else widgets.HBox
-        control_box = box(list(self.controls.values()))
-        super().__init__([control_box, self.image, self.readout])
-        for control in self.controls.values():
-            control.observe(self._on_value, names="value")
 
+class RefusedValue(traitlets.TraitError, ValueError):
+    """A control value the lesson's model refuses (a ``ValueError``; a ``TraitError`` too, so
+    that traitlets puts every trait back when it comes with others, e.g. from the page)."""
+
+
+class RefusedType(traitlets.TraitError, TypeError):
+    """A control value of the wrong type (e.g. ``m = 1.5`` for a whole-number position)."""
+
+
+class BrowserWidget(anywidget.AnyWidget):
+    """Base class: a subclass sets ``_package`` (the lesson package holding ``widget.js``),
+    ``_widget_name``, ``_controls`` (the names of its control traits), ``compute`` (the pure
+    model) and ``numbers`` (what the readout shows)."""
+
+    _package: ClassVar[str] = ""
+    _widget_name: ClassVar[str] = "widget"
+    _controls: ClassVar[tuple[str, ...]] = ()
+
+    language = traitlets.Unicode("en").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+    fixed = traitlets.Dict().tag(sync=True)   # parameters that no control changes
+
+    def __init_subclass__(cls, **kwargs):
+        if cls.__dict__.get("_package"):
+            cls._esm = widget_module(cls._package)
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("language", i18n.get_language())
+        super().__init__(**kwargs)
+        self.observe(self._clear_error, names=list(self._controls))
+
+    def _clear_error(self, change) -> None:
+        self.error = ""
+
+    # -- the Python reference ------------------------------------------------------------
     def values(self) -> dict[str, Any]:
         """Current value of every control, by name."""
-        return {name: c.value for name, c in self.controls.items()}
+        return {name: getattr(self, name) for name in self._controls}
 
-    def _on_value(self, change) -> None:
-        if not self._reverting:  # putting the last good values back must not redraw once per control
-            self.on_control_change(change)
+    def compute(self, **values) -> Mapping[str, Any]:  # pragma: no cover - every subclass has one
+        raise NotImplementedError
 
-    def on_control_change(self, change=None) -> None:
-        """Called with the traitlets ``change`` dict when any control moves; redraws.
+    @property
+    def state(self) -> Mapping[str, Any]:
+        """The lesson's model for the current values (what the page computes for itself)."""
+        return self.compute(**self.values())
 
-        Subclasses override it to couple controls (e.g. move two sliders together)
-        and then call :meth:`refresh` once.
-        """
-        self.refresh()
+    def numbers(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:  # pragma: no cover
+        """The numbers of the readout, by the ``data-key`` the page gives them, for ``values``
+        (a dict of control values, e.g. read back from a page; default: the current ones)."""
+        raise NotImplementedError
 
-    def refresh(self) -> None:
-        """Recompute the state and redraw (called automatically when a control moves).
+    def _state_for(self, values: Mapping[str, Any] | None) -> Mapping[str, Any]:
+        return self.state if values is None else self.compute(**{**self.values(), **values})
 
-        If the new values are refused, the widget returns to the last good values
-        (see :meth:`_recover`) and the error is raised.
-        """
-        t0 = time.perf_counter()
+    # -- refused values ------------------------------------------------------------------
+    def _refuse(self, name: str, value: Any) -> None:
+        """Run the model on the values with ``name = value``; on failure say why and raise."""
         values = self.values()
+        values[name] = value
         try:
-            self._redraw(values)
-        except Exception as err:
-            self._recover(err)
-            raise
-        self._good_values = values
-        self.redraw_ms.append((time.perf_counter() - t0) * 1000.0)
+            self.compute(**values)
+        except (TypeError, ValueError) as err:
+            self._say_refused(err)
+            raise (RefusedType if isinstance(err, TypeError) else RefusedValue)(str(err)) from err
 
-    def _redraw(self, values: Mapping[str, Any]) -> None:
-        self.state = self._compute(**values)
-        with style():
-            if self._update is not None:
-                full = bool(self._update(self._handles, self.state))
-            else:
-                self.figure.clear()
-                self._handles = self._draw(self.figure, self.state)
-                full = True
-            png = self._render(full)
-        if self._readout_fn is not None:
-            self.readout.value = self._readout_fn(self.state)
-        self.image.value = png
+    def _say_refused(self, err: Exception) -> None:
+        self.error = i18n.tr(f"⚠ not applied: {err}. Back to the last values that worked.",
+                             f"⚠ 未应用：{err}。已恢复到上一组有效的值。")
 
-    def _recover(self, err: Exception) -> None:
-        """Put the controls back to the last good values, redraw those in full and say why in the readout."""
-        self._reverting = True
+    def set_state(self, sync_data):
+        """Values from the page: one the model refuses is not kept, and the page is put back."""
         try:
-            for name, value in self._good_values.items():
-                if self.controls[name].value != value:  # NaN differs from everything, itself included
-                    self.controls[name].value = value
-        finally:
-            self._reverting = False
-        self.state = self._compute(**self._good_values)
-        with style():
-            self.figure.clear()
-            self._handles = self._draw(self.figure, self.state)
-            self.image.value = self._render(full=True)
-        readout = self._readout_fn(self.state) if self._readout_fn is not None else ""
-        self.readout.value = (readout + "<div style='color:#b00020'>⚠ not applied: "
-                              f"{html.escape(str(err))}. Back to the last values that worked.</div>")
+            super().set_state(sync_data)
+        except (TypeError, ValueError, traitlets.TraitError) as err:
+            # traitlets has put every trait back (the message with them): say it again, resend
+            self._say_refused(err)
+            self.send_state([k for k in sync_data if k in self._controls] or None)
 
-    def _render(self, full: bool) -> bytes:
-        """Draw the figure into the Agg canvas and return it as PNG.
+    # -- what a notebook stores ----------------------------------------------------------
+    def _static_state(self) -> dict[str, Any]:
+        return {**self.values(), "language": self.language, "fixed": dict(self.fixed), "error": ""}
 
-        With an ``update`` function, the artists in the handles are *animated*: the
-        static rest of the figure is drawn once and cached, and a slider move only
-        restores that background and draws the moving artists on top.
-        """
-        moving = _artists(self._handles) if self._update is not None else []
-        if full or self._background is None:
-            for a in moving:
-                a.set_animated(True)
-            self._canvas.draw()  # draws everything that is not animated
-            self._background = self._canvas.copy_from_bbox(self.figure.bbox)
-        else:
-            self._canvas.restore_region(self._background)
-        renderer = self._canvas.get_renderer()
-        for a in moving:
-            a.draw(renderer)
-        return _canvas_png(self._canvas)
+    def _repr_mimebundle_(self, **kwargs):
+        data, meta = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        data["text/html"] = static_html(self._package, self._static_state(), self._widget_name,
+                                        text=repr(self))
+        return data, meta
 
     def __repr__(self) -> str:  # short and deterministic: stored notebook outputs show it
         args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.values().items())
-        return f"{self._name}({args})"
+        return f"{self._widget_name}({args})"
 
 
 def _fmt(v: Any) -> str:

@@ -4,10 +4,10 @@ One widget, one file: its pure model and its drawing live here too, and the stat
 :func:`ropelab.lesson03_euler_formula.figures.rotation_figure` draws the same picture.
 
 * :func:`rotation_state`: the numbers (``z``, ``e^{i theta}``, their product, lengths, angles);
-* :func:`draw_rotation` / :func:`update_rotation`: the complex plane with the unit circle,
+* :func:`draw_rotation`: the complex plane (for the static figure) with the unit circle,
   ``z``, ``e^{i theta}``, ``z e^{i theta}``, the angle between ``z`` and the product, the
   circle of radius ``|z|`` the tip stays on, and (in the static figure) a panel with the numbers;
-* :func:`rotation_readout`: the HTML under the widget;
+* :func:`rotation_readout`: the same numbers as HTML (the page's readout is drawn by ``widget.js``);
 * :func:`rotation_widget`: the widget (:class:`RotationWidget`), computed and drawn in the browser
   by ``widget.js``, with :func:`rotation_state` as its Python reference.
 """
@@ -21,14 +21,14 @@ import numpy as np
 import traitlets
 
 from .._validate import check_real
-from ..common.browser_widget import BrowserWidget
 from ..common.figures import GREY, K_COLOR, Q_COLOR
+from ..common.widgets import BrowserWidget
 
 FIGSIZE = (10.5, 6.6)  # the widget's figure and the static one
 LIMIT = 2.3            # half-width of the plotted plane; the widget's vector sliders stay within +-1.5
 SLIDER_LIMIT = 1.5
 
-__all__ = ["FIGSIZE", "SLIDER_LIMIT", "rotation_state", "draw_rotation", "update_rotation", "rotation_readout",
+__all__ = ["FIGSIZE", "SLIDER_LIMIT", "rotation_state", "draw_rotation", "rotation_readout",
            "rotation_widget", "RotationWidget"]
 
 
@@ -188,22 +188,6 @@ def draw_rotation(fig, state: Mapping[str, Any], panel: bool = True) -> dict[str
                               va="bottom", ha="left", linespacing=1.35,
                               bbox=dict(boxstyle="round,pad=0.5", fc="#f4f4f4", ec=GREY))
     return h
-
-
-def update_rotation(h: Mapping[str, Any], state: Mapping[str, Any]) -> None:
-    """Move the artists made by :func:`draw_rotation` to a new state (axis limits never change)."""
-    z, rot, u = state["z"], state["rotated"], state["unit"]
-    h["z"].xy = (z.real, z.imag)
-    h["rot"].xy = (rot.real, rot.imag)
-    h["unit"].set_data([u.real], [u.imag])
-    h["arc"].set_data(*_arc(state))
-    h["path"].set_data(*_circle(state["norm_z"]))
-    h["theta_label"].set_position(_arc_label_pos(state))
-    h["z_label"].set_position(_tip_label_pos(z))
-    h["rot_label"].set_position(_tip_label_pos(rot, 0.35))
-    h["unit_label"].set_position(_tip_label_pos(u, 0.3))
-    if "panel" in h:
-        h["panel"].set_text(_panel_text(state))
 
 
 def rotation_readout(state: Mapping[str, Any]) -> str:

@@ -18,8 +18,8 @@ import torch
 import traitlets
 
 from .._validate import check_int, check_real
-from ..common.browser_widget import BrowserWidget
 from ..common.figures import GREY, K_COLOR, PALETTE, Q_COLOR
+from ..common.widgets import BrowserWidget
 from ..rope import rope_from_angles
 from .scores import relative_score, rope_score
 

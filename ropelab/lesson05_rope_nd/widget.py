@@ -1,30 +1,31 @@
 """The frequency explorer: move the base and the head dimension, watch theta_j and the decay bound.
 
-One widget, one file: the pure model (:func:`frequency_state`, numbers only), the drawing
-(:func:`draw_frequency`, :func:`update_frequency`), the HTML readout (:func:`frequency_readout`)
-and the widget itself (:func:`frequency_widget`), which redraws on every slider move. The same
-picture as a plain figure is :func:`ropelab.lesson05_rope_nd.figures.frequency_figure`.
+One widget, one file: the pure model (:func:`frequency_state`, numbers only), the drawing of the
+static figure (:func:`draw_frequency`, used by
+:func:`ropelab.lesson05_rope_nd.figures.frequency_figure`), the HTML readout
+(:func:`frequency_readout`) and the widget itself
+(:func:`frequency_widget`, a :class:`FrequencyWidget`), which ``widget.js`` computes and draws in
+the browser with :func:`frequency_state` as its Python reference.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
-import ipywidgets as widgets
 import numpy as np
 import torch
+import traitlets
 
 from .._validate import check_base, check_even_dim
 from ..common.figures import GREY, K_COLOR, Q_COLOR
-from ..common.widgets import InteractiveFigure
+from ..common.widgets import BrowserWidget
 from ..rope import DEFAULT_BASE, inv_freq
 from .decay import decay_bound
 
 __all__ = [
     "frequency_widget",
+    "FrequencyWidget",
     "frequency_state",
     "draw_frequency",
-    "update_frequency",
     "frequency_readout",
     "FIGSIZE_FREQ",
 ]
@@ -113,17 +114,9 @@ def draw_frequency(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     return h
 
 
-def update_frequency(h: Mapping[str, Any], state: Mapping[str, Any]) -> None:
-    """Move the artists of :func:`draw_frequency` to a new state (axis limits stay fixed)."""
-    h["theta"].set_data(state["pair_frac"], state["theta"])
-    h["bound"].set_ydata(state["bound"])
-    x_half = state["half_distance"] if state["half_distance"] is not None else float("nan")
-    h["half"].set_data([x_half], [0.5])
-    h["title"].set_text(_freq_titles(state)[0])
-
-
 def frequency_readout(state: Mapping[str, Any]) -> str:
-    """HTML readout: pair count, fastest and slowest frequency and wavelength, where the bound halves."""
+    """HTML readout: pair count, fastest and slowest frequency and wavelength, where the bound halves
+    (the page's readout, ``widget.js``, shows the same numbers)."""
     th, wl = state["theta"], state["wavelength"]
     half = (f"{state['half_distance']:,}" if state["half_distance"] is not None
             else f"beyond {DISTANCE_MAX:,}")
@@ -142,31 +135,66 @@ def frequency_readout(state: Mapping[str, Any]) -> str:
 # the widget
 # ---------------------------------------------------------------------------
 
-_SLIDER = dict(continuous_update=True, layout=widgets.Layout(width="520px"),
-               style={"description_width": "150px"})
 BASE_RANGE = (1e2, 1e6)
 DIM_RANGE = (8, 256)
 
 
-def frequency_widget(base: float = DEFAULT_BASE, dim: int = 128) -> InteractiveFigure:
+class FrequencyWidget(BrowserWidget):
+    """Sliders for the base (log scale) and the head dimension d; the page computes and draws
+    (``widget.js``), Python checks: ``state`` is :func:`frequency_state`, ``numbers()`` the readout.
+
+    ``fixed`` holds the grid of distances the bound is evaluated at, the averaging range ``FAR``
+    and ``DISTANCE_MAX``, so the page evaluates the same points as :func:`frequency_state`.
+    """
+
+    _package = __package__
+    _widget_name = "frequency_widget"
+    _controls = ("base", "dim")
+
+    base = traitlets.Float(DEFAULT_BASE).tag(sync=True)
+    dim = traitlets.Int(128).tag(sync=True)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("fixed", {"distances": [int(d) for d in _DISTANCES], "far": list(FAR),
+                                    "distance_max": DISTANCE_MAX})
+        super().__init__(**kwargs)
+
+    def compute(self, base: float, dim: int) -> dict[str, Any]:
+        state = frequency_state(base, dim)  # validates the arguments
+        if not BASE_RANGE[0] <= state["base"] <= BASE_RANGE[1]:
+            raise ValueError(f"base must be in [{BASE_RANGE[0]:g}, {BASE_RANGE[1]:g}] for the slider; got {base}")
+        if not DIM_RANGE[0] <= state["dim"] <= DIM_RANGE[1]:
+            raise ValueError(f"dim must be in [{DIM_RANGE[0]}, {DIM_RANGE[1]}] for the slider; got {dim}")
+        return state
+
+    @traitlets.validate("base", "dim")
+    def _valid(self, proposal):
+        self._refuse(proposal["trait"].name, proposal["value"])
+        return proposal["value"]
+
+    def numbers(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
+        s = self._state_for(values)
+        th, wl = s["theta"], s["wavelength"]
+        out = {"base": s["base"], "dim": s["dim"], "pairs": s["pairs"],
+               "fast_theta": float(th[0]), "fast_wavelength": float(wl[0]),
+               "slow_index": s["pairs"] - 1, "slow_theta": float(th[-1]), "slow_wavelength": float(wl[-1]),
+               "far_lo": FAR[0], "far_hi": FAR[1], "far_mean": s["far_mean"]}
+        if s["half_distance"] is None:
+            out["distance_max"] = DISTANCE_MAX
+        else:
+            out["half_distance"] = s["half_distance"]
+        return out
+
+
+def frequency_widget(base: float = DEFAULT_BASE, dim: int = 128) -> FrequencyWidget:
     """Sliders for the RoPE base (log scale, 100 to 1,000,000) and the head dimension d (8 to 256).
 
     Left: the frequencies ``theta_j = base^(-2j/d)`` on a log scale against ``2j/d``.
     Right: the RoFormer relative upper bound against distance, divided by its value at
     distance 0. The grey curves are base 10,000 and d = 128 for comparison. The readout gives
     the fastest and slowest frequency with their wavelengths and where the bound halves.
+    A value outside the slider range is refused, not clamped. Everything is computed and drawn
+    in the browser; ``widget.base = 500_000`` moves it from Python.
     """
-    state = frequency_state(base, dim)  # validates the arguments
-    if not BASE_RANGE[0] <= state["base"] <= BASE_RANGE[1]:
-        raise ValueError(f"base must be in [{BASE_RANGE[0]:g}, {BASE_RANGE[1]:g}] for the slider; got {base}")
-    if not DIM_RANGE[0] <= state["dim"] <= DIM_RANGE[1]:
-        raise ValueError(f"dim must be in [{DIM_RANGE[0]}, {DIM_RANGE[1]}] for the slider; got {dim}")
-    controls = {
-        "base": widgets.FloatLogSlider(value=state["base"], base=10, min=math.log10(BASE_RANGE[0]),
-                                       max=math.log10(BASE_RANGE[1]), step=0.05, description="base",
-                                       readout_format=",.0f", **_SLIDER),
-        "dim": widgets.IntSlider(value=state["dim"], min=DIM_RANGE[0], max=DIM_RANGE[1], step=2,
-                                 description="head dim d", **_SLIDER),
-    }
-    return InteractiveFigure(controls, frequency_state, draw_frequency, update_frequency, frequency_readout,
-                             figsize=FIGSIZE_FREQ, name="frequency_widget")
+    state = FrequencyWidget.compute(None, base, dim)  # validates the arguments before any widget exists
+    return FrequencyWidget(base=state["base"], dim=state["dim"])

@@ -12,7 +12,8 @@
   :func:`~.precision.scores_at_distance`) and the fix, :func:`~.precision.cos_sin_table`
   (also re-exported by ``scaling``).
 * ``widget``: :func:`extension_widget` (method, scale factor, target length) with its model
-  (``extension_state``, ``draw_extension``, ``update_extension``, ``extension_readout``) and
+  (``extension_state``, ``draw_extension``, ``extension_readout``; the page computes and draws
+  it in ``widget.js``) and
   :func:`extension_figure`, the same picture as a plain figure.
 * ``figures``: every method as one rule, the per-pair scale factor
   (:func:`interpolate_extrapolate_figure`, from :func:`interpolation_state`), every method side by side

@@ -1,22 +1,24 @@
 """The context-extension widget: pick a method, a scale factor and a target length.
 
 The widget and its model live here together: :func:`extension_state` (pure numbers, from
-:func:`ropelab.scaling.extension_profile`), :func:`draw_extension` / :func:`update_extension`
-(the figure, drawn once then moved), :func:`extension_readout` (the HTML line under it),
-:func:`extension_figure` (the same picture as a plain figure) and :func:`extension_widget`.
+:func:`ropelab.scaling.extension_profile`), :func:`draw_extension` (the static figure,
+:func:`extension_figure`), :func:`extension_readout` (the HTML lines under it) and
+:func:`extension_widget` (an :class:`ExtensionWidget`), which ``widget.js`` computes and draws in
+the browser, every method of :data:`ropelab.scaling.METHODS` ported, with :func:`extension_state`
+as its Python reference.
 """
 from __future__ import annotations
 
 import math
 from typing import Any, Mapping
 
-import ipywidgets as widgets
 import numpy as np
 import torch
+import traitlets
 
 from .._validate import check_choice, check_int, check_real
 from ..common.figures import GREY, PALETTE, new_figure, style
-from ..common.widgets import InteractiveFigure
+from ..common.widgets import BrowserWidget
 from ..rope import DEFAULT_BASE
 from .scaling import METHODS, extension_profile
 
@@ -25,16 +27,15 @@ __all__ = [
     "TARGET_LENGTHS",
     "extension_state",
     "draw_extension",
-    "update_extension",
     "extension_readout",
     "extension_figure",
     "extension_widget",
+    "ExtensionWidget",
 ]
 
 EXTENSION_FIGSIZE = (14.0, 5.8)
 TARGET_LENGTHS = tuple(2 ** p for p in range(10, 18))  # 1024 ... 131072
 FACTOR_RANGE = (1.0, 32.0)
-_LAYOUT = dict(layout=widgets.Layout(width="560px"), style={"description_width": "120px"})
 
 # fixed axis limits of the widget figure (so a slider move never needs a full redraw)
 _WAVE_YLIM = (3.0, 2e8)
@@ -108,42 +109,12 @@ def draw_extension(fig, state: Mapping[str, Any]) -> dict[str, Any]:
     left, right = _extension_titles(state)
     h["title1"] = ax1.set_title(left)
     h["title2"] = ax2.set_title(right)
-    h["drawn_method"] = [state["method"]]  # a list, so update can record the method it last drew
     return h
 
 
-def update_extension(h: Mapping[str, Any], state: Mapping[str, Any]) -> bool:
-    """Move the artists of :func:`draw_extension` to a new state (axis limits never change).
-
-    Returns True (redraw everything) when the method changed, since the legend swatches,
-    drawn once in the static background, must take the new method's colour.
-    """
-    color = PALETTE[METHODS[state["method"]].color]
-    method_changed = h["drawn_method"][0] != state["method"]
-    h["drawn_method"][0] = state["method"]
-    if method_changed:
-        h["ax1"].get_legend().legend_handles[1].set_color(color)
-        h["ax2"].get_legend().legend_handles[1].set_color(color)
-    h["wave"].set_ydata(state["wavelength_scaled"])
-    h["wave"].set_color(color)
-    h["angle"].set_ydata(state["target_max_angle"])
-    h["angle"].set_color(color)
-    h["target_line"].set_ydata([state["target_len"], state["target_len"]])
-    h["target_text"].set_y(state["target_len"] * 1.25)
-    h["target_text"].set_text(f"target length {state['target_len']}")
-    unseen = state["unseen_pairs"]
-    if len(unseen):
-        h["unseen"].set_offsets(np.column_stack([state["pair"][unseen], state["target_max_angle"][unseen]]))
-    else:
-        h["unseen"].set_offsets(np.empty((0, 2)))
-    left, right = _extension_titles(state)
-    h["title1"].set_text(left)
-    h["title2"].set_text(right)
-    return method_changed
-
-
 def extension_readout(state: Mapping[str, Any]) -> str:
-    """HTML readout: the method's parameters, how much the fastest and slowest pairs slow down."""
+    """HTML readout: the method's parameters, how much the fastest and slowest pairs slow down
+    (the page's readout, ``widget.js``, shows the same numbers)."""
     params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in state["params"].items())
     return (
         "<div style='font-size:1.2em; font-family:monospace; line-height:1.5'>"
@@ -171,32 +142,62 @@ def extension_figure(method: str = "yarn", factor: float = 4.0, target_len: int 
 # the widget
 # ---------------------------------------------------------------------------
 
+def _widget_state(method: str, factor: float, target_len: int, dim: int, base: float,
+                  train_len: int) -> dict[str, Any]:
+    """:func:`extension_state`, and the slider ranges: a value outside them is refused, not clamped."""
+    state = extension_state(method, factor, target_len, dim, base, train_len)  # validates the arguments
+    if not FACTOR_RANGE[0] <= state["factor"] <= FACTOR_RANGE[1]:
+        raise ValueError(f"factor must be in [{FACTOR_RANGE[0]:g}, {FACTOR_RANGE[1]:g}] for the slider; got {factor}")
+    if target_len not in TARGET_LENGTHS:
+        raise ValueError(f"target_len must be one of {', '.join(map(str, TARGET_LENGTHS))}; got {target_len}")
+    return state
+
+
+class ExtensionWidget(BrowserWidget):
+    """A dropdown for the method, sliders for the factor and the target length; the page computes
+    and draws (``widget.js``), Python checks: ``state`` is :func:`extension_state`, ``numbers()``
+    the readout. ``fixed`` holds ``dim``, ``base`` and ``train_len``."""
+
+    _package = __package__
+    _widget_name = "extension_widget"
+    _controls = ("method", "factor", "target_len")
+
+    method = traitlets.Unicode("yarn").tag(sync=True)
+    factor = traitlets.Float(4.0).tag(sync=True)
+    target_len = traitlets.Int(16384).tag(sync=True)
+
+    def __init__(self, dim: int = 128, base: float = DEFAULT_BASE, train_len: int = 4096, **kwargs):
+        super().__init__(fixed={"dim": dim, "base": float(base), "train_len": train_len}, **kwargs)
+
+    def compute(self, method: str, factor: float, target_len: int) -> dict[str, Any]:
+        return _widget_state(method, factor, target_len, **self.fixed)
+
+    @traitlets.validate("method", "factor", "target_len")
+    def _valid(self, proposal):
+        self._refuse(proposal["trait"].name, proposal["value"])
+        return proposal["value"]
+
+    def numbers(self, values: Mapping[str, Any] | None = None) -> dict[str, float]:
+        s = self._state_for(values)
+        out = {f"param_{k}": v for k, v in s["params"].items()}
+        out.update({"dim": s["dim"], "base": s["base"], "train_len": s["train_len"], "target_len": s["target_len"],
+                    "fastest_ratio": s["fastest_ratio"], "slowest_ratio": s["slowest_ratio"],
+                    "inv_factor": 1 / s["factor"], "attention_factor": s["attention_factor"],
+                    "n_unseen": s["n_unseen"], "pairs": s["dim"] // 2})
+        return out
+
+
 def extension_widget(method: str = "yarn", factor: float = 4.0, target_len: int = 16384, dim: int = 128,
-                     base: float = DEFAULT_BASE, train_len: int = 4096) -> InteractiveFigure:
+                     base: float = DEFAULT_BASE, train_len: int = 4096) -> ExtensionWidget:
     """A dropdown for the method and sliders for the factor and the target length.
 
     Left: the wavelength of every pair before (grey) and after scaling, against the
     trained and the target length. Right: the largest angle each pair reaches in training
     (grey) and at the target length; red dots mark pairs that meet angles they never saw.
     ``dim``, ``base`` and ``train_len`` are fixed for the widget's lifetime; ``factor`` must lie
-    in [1, 32] and ``target_len`` be one of ``TARGET_LENGTHS`` (the slider ranges).
+    in [1, 32] and ``target_len`` be one of ``TARGET_LENGTHS`` (the slider ranges). Everything
+    is computed and drawn in the browser; ``widget.method = "ntk"`` moves it from Python.
     """
-    state = extension_state(method, factor, target_len, dim, base, train_len)  # validates the arguments
-    if not FACTOR_RANGE[0] <= state["factor"] <= FACTOR_RANGE[1]:
-        raise ValueError(f"factor must be in [{FACTOR_RANGE[0]:g}, {FACTOR_RANGE[1]:g}] for the slider; got {factor}")
-    if target_len not in TARGET_LENGTHS:
-        raise ValueError(f"target_len must be one of {', '.join(map(str, TARGET_LENGTHS))}; got {target_len}")
-    controls = {
-        "method": widgets.Dropdown(options=list(METHODS), value=method, description="method", **_LAYOUT),
-        "factor": widgets.FloatSlider(value=factor, min=FACTOR_RANGE[0], max=FACTOR_RANGE[1], step=0.5,
-                                      description="scale factor s",
-                                      continuous_update=True, readout_format=".1f", **_LAYOUT),
-        "target_len": widgets.SelectionSlider(options=list(TARGET_LENGTHS), value=target_len,
-                                              description="target length", continuous_update=True, **_LAYOUT),
-    }
-
-    def compute(method, factor, target_len):
-        return extension_state(method, factor, target_len, dim, base, train_len)
-
-    return InteractiveFigure(controls, compute, draw_extension, update_extension, extension_readout,
-                             figsize=EXTENSION_FIGSIZE, name="extension_widget")
+    state = _widget_state(method, factor, target_len, dim, base, train_len)  # validates before any widget exists
+    return ExtensionWidget(dim=state["dim"], base=state["base"], train_len=state["train_len"],
+                           method=state["method"], factor=state["factor"], target_len=state["target_len"])

@@ -57,7 +57,8 @@ def presenter(tmp_path_factory):
             if key not in servers:
                 port = free_port()
                 home = tmp_path_factory.mktemp("present-home")
-                name = f"present-{notebook.removesuffix('.ipynb')}{''.join(options).replace('-', '_')}"
+                stem = notebook.removesuffix('.ipynb').replace('/', '-')
+                name = f"present-{stem}{''.join(options).replace('-', '_')}"
                 servers[key] = stack.enter_context(running_server(
                     present_command(NOTEBOOKS / notebook, port, *options), home=home, cwd=ROOT,
                     ready_path=READY, port=port, name=name))
@@ -82,10 +83,11 @@ def _open(pg, server, notebook: str):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("notebook", widget_notebooks())
+@pytest.mark.parametrize("notebook", [*widget_notebooks(), "zh/04_rope_2d.ipynb"])
 def test_presentation_mode(notebook, presenter, page):
+    """Every widget notebook, and one of the Chinese edition (prose and widget in Chinese)."""
     pg, watch = page
-    tag = f"present-{notebook.removesuffix('.ipynb')}"
+    tag = f"present-{notebook.removesuffix('.ipynb').replace('/', '-')}"
     assert (NOTEBOOKS / notebook).is_file(), f"notebooks/{notebook} is missing"
     server = presenter(notebook)
     response = _open(pg, server, notebook)
@@ -109,6 +111,10 @@ def test_presentation_mode(notebook, presenter, page):
 
     n = ropelab_widgets(pg).count()
     assert n >= 1, "no widget rendered"
+    if notebook.startswith("zh/"):
+        assert pg.locator(".ropelab-widget[lang='zh']").count() == n, "the Chinese notebook's widgets speak Chinese"
+        assert re.search(r"[\u4e00-\u9fff]", pg.locator(".jp-RenderedMarkdown").first.inner_text()), (
+            "the Chinese notebook's prose is shown")
     ran = check_all_widgets(pg, tag)
     assert ran
     boxes = ropelab_widgets(pg)
