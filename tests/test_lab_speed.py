@@ -7,7 +7,6 @@ setting a budget that every measurement is over (0) or under (infinity), or by f
 the report fixed times.
 """
 import importlib.util
-import math
 import re
 
 import pytest

@@ -207,7 +207,7 @@ _KERNEL_EXEC_JS = """async (code) => {
 _KERNEL_WIDGETS = """
 import json as _json
 from ipywidgets.widgets.widget import _instances as _wi
-from ropelab.common.browser_widget import BrowserWidget as _BW
+from ropelab.common.widgets import BrowserWidget as _BW
 _ropelab_ws = [w for w in list(_wi.values()) if isinstance(w, _BW)]
 """
 
