@@ -11,8 +11,10 @@ folder and served on 127.0.0.1 by ``tools/site.py --serve --no-build``. Every pa
 
 Besides: the previous/next links and the sidebar go in notebook order, the switch works by
 a click both ways, the search finds pages for "rotary" (and for a Chinese term in the
-Chinese edition), and a widget output's text/html fallback runs its script (a tiny site
-built from a synthetic notebook, as the full one has no such output yet).
+Chinese edition), every widget of the site works with no kernel (drawn from its output's
+text/html, checked against ropelab by widget_checks.py as on a bare static page), and a
+widget output's text/html runs its script while its widget-view form is never used (a
+tiny site built from a synthetic notebook).
 
 (Named test_site_browser.py: pytest cannot collect two test modules both called
 test_site.py, and tests/test_site.py is the site's test without a browser.)
@@ -31,11 +33,13 @@ from browser_helpers import (
     NOTEBOOKS,
     ROOT,
     STEP_TIMEOUT_MS,
+    assert_page_clean,
     free_port,
     require_browser,
     running_server,
     screenshot,
 )
+from widget_checks import check_all_widgets, ropelab_widgets, stored_widget_outputs, widget_notebooks
 
 TOOL = ROOT / "tools" / "site.py"
 BUILD_TIMEOUT = 3600  # seconds: a guard against a hung build only (the full site takes minutes on 2 busy cores)
@@ -75,10 +79,13 @@ def url_of(server, edition: str, page: str) -> str:
     return f"{server.url}{EDITIONS[edition]}{page}.html"
 
 
-def open_page(pg, url: str):
+def open_page(pg, watch, url: str):
     """Load ``url`` and wait until MathJax has typeset it (its startup promise has resolved)."""
     response = pg.goto(url, wait_until="load")
     assert response is not None and response.ok, f"{url} answered {response and response.status}"
+    # "load" comes after the page's scripts (MathJax's too) have loaded or failed
+    assert not watch.blocked, f"{url}: requests that left localhost: {watch.blocked}"
+    assert not watch.js_errors(), f"{url}: JavaScript errors: {watch.js_errors()}"
     pg.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
                          timeout=STEP_TIMEOUT_MS)
     pg.evaluate("() => MathJax.startup.promise")
@@ -100,7 +107,7 @@ TEXT_OUTSIDE_CODE = """() => {
 def test_every_page_loads_offline_typeset_with_its_language_switch(site_server, page, edition, page_name):
     pg, watch = page
     url = url_of(site_server, edition, page_name)
-    open_page(pg, url)
+    open_page(pg, watch, url)
     where = f"{EDITIONS[edition]}{page_name}.html"
     assert pg.locator("#main-content h1").count() >= 1, f"{where}: no title"
     # math: every formula became MathJax output; nothing raw is left in the text
@@ -131,7 +138,7 @@ def test_every_page_loads_offline_typeset_with_its_language_switch(site_server, 
 @pytest.mark.parametrize("edition", list(EDITIONS))
 def test_navigation_goes_in_notebook_order(site_server, page, edition):
     pg, watch = page
-    open_page(pg, url_of(site_server, edition, "index"))
+    open_page(pg, watch, url_of(site_server, edition, "index"))
     sidebar = pg.locator("nav.bd-docs-nav a.reference.internal").evaluate_all(
         "links => links.map(a => a.href.split('#')[0])")
     assert sidebar == [url_of(site_server, edition, name) for name in PAGES], sidebar
@@ -151,7 +158,7 @@ def test_navigation_goes_in_notebook_order(site_server, page, edition):
 def test_the_language_switch_leads_to_the_twin_page_and_back(site_server, page):
     pg, watch = page
     en = url_of(site_server, "en", "04_rope_2d")
-    open_page(pg, en)
+    open_page(pg, watch, en)
     assert pg.evaluate("document.documentElement.lang") == "en"
     pg.locator("a.ropelab-lang-link").click()
     pg.wait_for_url(url_of(site_server, "zh", "04_rope_2d"), timeout=STEP_TIMEOUT_MS)
@@ -175,7 +182,7 @@ def _results(pg):
 def test_search_finds_pages(site_server, page):
     pg, watch = page
     # through the search field, as a reader would
-    open_page(pg, url_of(site_server, "en", "index"))
+    open_page(pg, watch, url_of(site_server, "en", "index"))
     pg.locator(".bd-sidebar-primary .search-button-field").first.click()
     field = pg.locator("#pst-search-dialog input[name=q]")
     field.wait_for(state="visible")
@@ -184,6 +191,14 @@ def test_search_finds_pages(site_server, page):
     pg.wait_for_url(re.compile(r".*/search\.html\?q=rotary.*"), timeout=STEP_TIMEOUT_MS)
     found = {urlparse(u).path.rsplit("/", 1)[-1] for u in _results(pg)}
     assert {"index.html", "04_rope_2d.html", "05_rope_nd.html"} <= found, found
+    # each result's summary is the article's text around the word (tools/site.py's search script);
+    # the summaries come after the list, each when its page has been fetched
+    pg.wait_for_function("n => document.querySelectorAll('#search-results ul.search li p.context').length >= n",
+                         arg=len(found), timeout=STEP_TIMEOUT_MS)
+    summaries = pg.locator("#search-results ul.search li p.context").all_inner_texts()
+    assert len(summaries) == len(found) and all("rotary" in t.lower() for t in summaries), summaries
+    text = pg.evaluate(TEXT_OUTSIDE_CODE)
+    assert "\\(" not in text and "$$" not in text, text
     screenshot(pg, "site-en-search-rotary")
     # the Chinese edition: an English word and a Chinese term
     pg.goto(f"{site_server.url}zh/search.html?q=rotary", wait_until="load")
@@ -193,6 +208,22 @@ def test_search_finds_pages(site_server, page):
     assert "/zh/index.html" in found and "/zh/00_start_here.html" in found, found
     screenshot(pg, "site-zh-search")
     assert not watch.blocked and not watch.js_errors(), (watch.blocked, watch.js_errors())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", widget_notebooks())
+@pytest.mark.parametrize("edition", list(EDITIONS))
+def test_every_widget_works_on_the_site_without_a_kernel(site_server, page, edition, notebook):
+    pg, watch = page
+    stem = notebook.removesuffix(".ipynb")
+    open_page(pg, watch, url_of(site_server, edition, stem))
+    stored = NOTEBOOKS / notebook if edition == "en" else NOTEBOOKS / "zh" / notebook
+    expected = len(stored_widget_outputs(stored))
+    ropelab_widgets(pg).first.wait_for(state="visible")
+    ran = check_all_widgets(pg, f"site-{edition}-{stem}", expected=expected)
+    assert len(ran) == expected, ran
+    assert not watch.blocked, f"requests that left localhost: {watch.blocked}"
+    assert_page_clean(pg, watch, f"{EDITIONS[edition]}{stem}.html")
 
 
 # --------------------------------------------------------------------------- a widget's kernel-free fallback
@@ -232,7 +263,7 @@ def fallback_site(tmp_path_factory):
 @pytest.mark.browser
 def test_a_widget_outputs_text_html_fallback_runs_its_script(fallback_site, page):
     pg, watch = page
-    open_page(pg, f"{fallback_site.url}01_widget.html")
+    open_page(pg, watch, f"{fallback_site.url}01_widget.html")
     target = pg.locator("#fallback-target")
     target.wait_for(state="attached")
     pg.wait_for_function("() => document.getElementById('fallback-target').textContent === 'drawn without a kernel'",
