@@ -258,11 +258,18 @@ def check_python_moves_the_page(pg, box, tag: str) -> None:
         value = lo + round((hi - lo) / 2 / float(control.get("step") or 1)) * float(control.get("step") or 1)
         if value == before["values"][name]:
             value = lo
+        if float(value).is_integer() and float(control.get("step") or 1).is_integer():
+            value = int(value)  # (a whole-number slider's trait takes whole numbers only)
     kernel_exec(pg, _KERNEL_WIDGETS + f"_w = [w for w in _ropelab_ws if w._widget_name == {before['name']!r}][-1]\n"
                                       f"_w.{name} = {value!r}")
-    pg.wait_for_function("([root, name, v]) => { const now = JSON.parse(root.dataset.values)[name];"
-                         " return typeof v === 'string' ? now === v : Math.abs(now - v) < 1e-9; }",
-                         arg=[box.element_handle(), name, value], timeout=STEP_TIMEOUT_MS)
+    # what the kernel's widget holds now (a coupled control, e.g. 'move m and n together', may
+    # have moved another one, or stopped this one at a range end): the page must show exactly that
+    want = kernel_widget_values(pg, before["name"])[-1]
+    assert want[name] != before["values"][name], f"{tag}: setting {name} = {value!r} from Python changed nothing"
+    pg.wait_for_function("([root, want]) => { const now = JSON.parse(root.dataset.values);"
+                         " return Object.entries(want).every(([k, v]) => typeof v === 'number'"
+                         " ? Math.abs(now[k] - v) < 1e-9 : now[k] === v); }",
+                         arg=[box.element_handle(), want], timeout=STEP_TIMEOUT_MS)
     after = page_state(box)
     assert after["figure"] != before["figure"], f"{tag}: setting {name} = {value} from Python did not redraw"
     assert_numbers_match(after, f"{tag}: after setting {name} = {value} from Python")
