@@ -509,3 +509,22 @@ def test_every_exercise_of_lesson_01_has_two_or_three_hint_stages():
     for exercise_id in ids:
         hints = get_exercise(exercise_id).hints
         assert 2 <= len(hints) <= 3 and all(len(h) > 20 for h in hints), exercise_id
+
+
+def test_explain_broadcast_speaks_chinese_in_the_chinese_edition():
+    from ropelab.lesson01_tensor_ops import explain_broadcast
+
+    english = str(explain_broadcast((2, 1, 4), (3, 1), ("x", "b")))
+    ropelab.set_language("zh")
+    try:
+        text = str(explain_broadcast((2, 1, 4), (3, 1), ("x", "b")))
+        clash = str(explain_broadcast((2, 3), (4,), ("x", "b")))
+    finally:
+        ropelab.set_language("en")
+    assert text.splitlines()[0] == "广播 x (2, 1, 4) 与 b (3, 1)"
+    assert "            结果 :   2   3   4" in text.splitlines()          # aligned: 结果 is four columns wide
+    assert "     第 -3 维：x 2 对 b 1（缺失） -> 2（b 由 1 扩展到 2）" in text.splitlines()
+    assert text.splitlines()[-1] == "  结果形状：(2, 3, 4)"
+    assert "冲突：3 != 4，且都不是 1（x 的第 1 维，b 的第 0 维）" in clash
+    assert clash.splitlines()[-1].startswith("  无法广播：第 -1 维冲突（x 为 3，b 为 4）")
+    assert str(explain_broadcast((2, 1, 4), (3, 1), ("x", "b"))) == english  # back in English

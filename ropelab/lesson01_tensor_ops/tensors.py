@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import torch
 
 from .._validate import check_int, check_tensor, shape_str
+from ..common.i18n import tr
 
 __all__ = [
     "Clash",
@@ -103,36 +104,43 @@ class BroadcastExplanation:
         na, nb = self.names
         a_s, b_s = shape_str(self.shape_a), shape_str(self.shape_b)
         n = len(self.aligned_a)
-        lines = [f"broadcast {na} {a_s} with {nb} {b_s}"]
+        lines = [tr(f"broadcast {na} {a_s} with {nb} {b_s}", f"广播 {na} {a_s} 与 {nb} {b_s}")]
         if n == 0:
-            lines.append("  both are scalars: the result is a scalar, shape ()")
+            lines.append(tr("  both are scalars: the result is a scalar, shape ()",
+                            "  两者都是标量：结果也是标量，形状为 ()"))
             return "\n".join(lines)
-        lines.append("  1. align from the right; missing dimensions count as 1:")
+        lines.append(tr("  1. align from the right; missing dimensions count as 1:",
+                        "  1. 从右端对齐；缺少的维度按 1 计："))
         width = max(3, *(len(str(s)) for s in self.aligned_a + self.aligned_b + (self.result or ())))
         label_w = max(len(na) + len(a_s), len(nb) + len(b_s)) + 1
-        label_w = max(label_w, len("result"))
+        result_label = tr("result", "结果")
+        label_w = max(label_w, len(result_label))
 
         def row(label: str, sizes: Sequence[Any]) -> str:
-            return "     " + label.rjust(label_w) + " : " + " ".join(str(s).rjust(width) for s in sizes)
+            wide = sum(1 for ch in label if "\u4e00" <= ch <= "\u9fff")  # a Chinese character takes two columns
+            return ("     " + " " * max(0, label_w - len(label) - wide) + label + " : "
+                    + " ".join(str(s).rjust(width) for s in sizes))
 
         lines.append(row("dim", [f"{d}" for d in range(-n, 0)]))
         pa, pb = n - len(self.shape_a), n - len(self.shape_b)
         lines.append(row(f"{na} {a_s}", [("1*" if i < pa else str(s)) for i, s in enumerate(self.aligned_a)]))
         lines.append(row(f"{nb} {b_s}", [("1*" if i < pb else str(s)) for i, s in enumerate(self.aligned_b)]))
         if self.result is not None:
-            lines.append(row("result", list(self.result)))
+            lines.append(row(result_label, list(self.result)))
         if pa or pb:
-            lines.append("     (1* = a dimension added on the left)")
-        lines.append("  2. compare each dimension (sizes must be equal, or one of them 1):")
+            lines.append(tr("     (1* = a dimension added on the left)", "     （1* 表示在左侧补上的维度）"))
+        lines.append(tr("  2. compare each dimension (sizes must be equal, or one of them 1):",
+                        "  2. 逐个维度比较（大小必须相等，或其中一个为 1）："))
         lines.extend("     " + s for s in self.steps)
         if self.result is not None:
-            lines.append(f"  result shape: {shape_str(self.result)}")
+            lines.append(tr(f"  result shape: {shape_str(self.result)}", f"  结果形状：{shape_str(self.result)}"))
         else:
             c = self.clash
-            lines.append(
+            lines.append(tr(
                 f"  cannot broadcast: dimension {c.dim} clashes ({na} has {c.size_a}, {nb} has {c.size_b}); "
-                "insert a size-1 dimension (unsqueeze) or fix the shape so they line up"
-            )
+                "insert a size-1 dimension (unsqueeze) or fix the shape so they line up",
+                f"  无法广播：第 {c.dim} 维冲突（{na} 为 {c.size_a}，{nb} 为 {c.size_b}）；"
+                "插入一个大小为 1 的维度（unsqueeze），或修改形状使它们对齐"))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -172,23 +180,26 @@ def explain_broadcast(shape_a, shape_b, names: tuple[str, str] = ("a", "b")) -> 
         d = i - n
         sa, sb = aa[i], bb[i]
         miss_a, miss_b = i < n - len(a), i < n - len(b)
-        ta = "1 (missing)" if miss_a else str(sa)
-        tb = "1 (missing)" if miss_b else str(sb)
-        head = f"dim {d}: {na} {ta} vs {nb} {tb}"
+        missing = tr("1 (missing)", "1（缺失）")
+        ta = missing if miss_a else str(sa)
+        tb = missing if miss_b else str(sb)
+        head = tr(f"dim {d}: {na} {ta} vs {nb} {tb}", f"第 {d} 维：{na} {ta} 对 {nb} {tb}")
         if sa == sb:
             result.append(sa)
-            steps.append(f"{head} -> {sa}" + (" (both 1)" if sa == 1 else " (equal)"))
+            steps.append(f"{head} -> {sa}" + (tr(" (both 1)", "（都是 1）") if sa == 1 else tr(" (equal)", "（相等）")))
         elif sb == 1:
             result.append(sa)
-            steps.append(f"{head} -> {sa} ({nb} is stretched 1 -> {sa})")
+            steps.append(f"{head} -> {sa}" + tr(f" ({nb} is stretched 1 -> {sa})", f"（{nb} 由 1 扩展到 {sa}）"))
         elif sa == 1:
             result.append(sb)
-            steps.append(f"{head} -> {sb} ({na} is stretched 1 -> {sb})")
+            steps.append(f"{head} -> {sb}" + tr(f" ({na} is stretched 1 -> {sb})", f"（{na} 由 1 扩展到 {sb}）"))
         else:
             clash = Clash(dim=d, dim_a=i - (n - len(a)), dim_b=i - (n - len(b)), size_a=sa, size_b=sb)
             clashes.append(clash)
-            steps.append(f"{head} -> CLASH: {sa} != {sb} and neither is 1 "
-                         f"({na}'s dimension {clash.dim_a}, {nb}'s dimension {clash.dim_b})")
+            steps.append(f"{head} -> " + tr(
+                f"CLASH: {sa} != {sb} and neither is 1 "
+                f"({na}'s dimension {clash.dim_a}, {nb}'s dimension {clash.dim_b})",
+                f"冲突：{sa} != {sb}，且都不是 1（{na} 的第 {clash.dim_a} 维，{nb} 的第 {clash.dim_b} 维）"))
     clashes.sort(key=lambda c: -c.dim)  # rightmost first, the order PyTorch checks in
     return BroadcastExplanation(
         shape_a=a, shape_b=b, aligned_a=aa, aligned_b=bb,
