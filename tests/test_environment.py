@@ -98,7 +98,7 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     assert re.search(r"^exec \./lab test\s*$", ci, flags=re.M), "CI must run the README's test command"
 
 
-@pytest.mark.parametrize("word", ["open)", "test)", "regen)", "present)"])
+@pytest.mark.parametrize("word", ["open)", "test)", "regen)", "present)", "train)", "site)", "zh)"])
 def test_lab_script_has_each_documented_command(word):
     assert word in (ROOT / "lab").read_text()
 
