@@ -18,11 +18,12 @@ import ast
 import importlib.util
 import re
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT
 
+ROOT = Path(__file__).resolve().parents[1]
 EN = ROOT / "notebooks"
 ZH = EN / "zh"
 NAMES = sorted(p.name for p in EN.glob("*.ipynb"))
