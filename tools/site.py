@@ -51,7 +51,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -631,15 +630,14 @@ def build_site(notebooks: list[Path], out: Path = DEFAULT_OUT, build: Path = DEF
 
 
 def free_port(start: int, tries: int = 50) -> int:
-    """``start`` if nothing listens on 127.0.0.1 there, else the next free port."""
-    for port in range(start, min(start + tries, 65536)):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit(f"no free port in {start}..{start + tries - 1}; choose one with --port")
+    """``start`` if nothing listens on 127.0.0.1 there, else the next free port (presentation
+    mode's rule, from tools/present.py, so both servers pick ports alike)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ropelab_present_tool", Path(__file__).with_name("present.py"))
+    present = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(present)
+    return present.free_port(start, tries)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

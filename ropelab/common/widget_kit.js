@@ -69,27 +69,24 @@ function rlInt(v) {
   return Math.round(v).toLocaleString("en-US").replace("-", "−");
 }
 
-// significant digits, like Python's "{:.4g}"
-function rlSig(v, digits) {
-  if (v === 0 || !Number.isFinite(v)) return String(v);
-  const e = Math.floor(Math.log10(Math.abs(v)));
-  if (e < -4 || e >= digits) {
-    const [m, x] = v.toExponential(digits - 1).split("e");
-    const mant = String(parseFloat(m));
-    const exp = parseInt(x, 10);
-    return `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`.replace(/^-/, "−");
-  }
-  return String(parseFloat(v.toPrecision(digits))).replace("-", "−");
+// significant digits, like Python's "{:.Ng}" (N = 6 as in "{:g}"): trailing zeros dropped, the
+// exponent form (1e+06, 3.162e-05) exactly where Python uses it, decided after rounding
+function rlSig(v, digits = 6) {
+  if (v === 0) return "0";
+  if (!Number.isFinite(v)) return String(v);
+  const [m, x] = v.toExponential(digits - 1).split("e");
+  const exp = parseInt(x, 10);
+  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, "") : t);
+  const s = exp < -4 || exp >= digits
+    ? `${trim(m)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`
+    : trim(v.toFixed(Math.max(0, digits - 1 - exp)));
+  return s.replace(/^-/, "−");
 }
 
 // one number of the readout: shown as `text`, with its full value for whoever checks it
 function rlVal(key, value, text) {
   const v = typeof value === "number" ? String(value) : value;
   return `<span data-key="${key}" data-value="${v}">${text}</span>`;
-}
-
-function rlEscape(s) {
-  return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 }
 
 function rlLinear(d0, d1, r0, r1) {
@@ -103,9 +100,10 @@ function rlLog(d0, d1, r0, r1) {
   return (v) => r0 + (Math.log10(v) - a) * k;
 }
 
-// symmetric log: linear within [-t, t], logarithmic beyond (matplotlib's symlog, linscale 1)
-function rlSymlog(d0, d1, r0, r1, t) {
-  const f = (v) => (Math.abs(v) <= t ? v / t : Math.sign(v) * (1 + Math.log10(Math.abs(v) / t)));
+// matplotlib's symlog (base 10, linthresh t, linscale s): linear within [-t, t], logarithmic beyond
+function rlSymlog(d0, d1, r0, r1, t, s = 1) {
+  const adj = s / (1 - 1 / 10);
+  const f = (v) => (Math.abs(v) <= t ? v * adj : Math.sign(v) * t * (adj + Math.log10(Math.abs(v) / t)));
   const a = f(d0);
   const k = (r1 - r0) / (f(d1) - a);
   return (v) => r0 + (f(v) - a) * k;
@@ -129,12 +127,13 @@ function rlPath(xs, ys, sx, sy) {
 }
 
 // A plot frame: box {x, y, w, h} in SVG units; opts.x / opts.y the data ranges;
-// opts.xscale / opts.yscale "linear" (default), "log" or ["symlog", t]; ticks as [value, label] lists.
+// opts.xscale / opts.yscale "linear" (default), "log" or ["symlog", linthresh, linscale]; ticks as
+// [value, label] lists.
 // Returns {sx, sy, g (clipped group for the data), frame (unclipped group), title (text element)}.
 function rlAxes(svgRoot, box, opts) {
   const scale = (kind, d, r0, r1) => {
     if (kind === "log") return rlLog(d[0], d[1], r0, r1);
-    if (Array.isArray(kind) && kind[0] === "symlog") return rlSymlog(d[0], d[1], r0, r1, kind[1]);
+    if (Array.isArray(kind) && kind[0] === "symlog") return rlSymlog(d[0], d[1], r0, r1, kind[1], kind[2]);
     return rlLinear(d[0], d[1], r0, r1);
   };
   const sx = scale(opts.xscale, opts.x, box.x, box.x + box.w);

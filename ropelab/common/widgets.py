@@ -158,8 +158,7 @@ class BrowserWidget(anywidget.AnyWidget):
         return {**self.values(), "language": self.language, "fixed": dict(self.fixed), "error": ""}
 
     def _repr_mimebundle_(self, **kwargs):
-        data, meta = super()._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
+        data, meta = super()._repr_mimebundle_(**kwargs)  # the live view, and repr(self) as text/plain
         data["text/html"] = static_html(self._package, self._static_state(), self._widget_name,
                                         text=repr(self))
         return data, meta

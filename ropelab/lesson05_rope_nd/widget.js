@@ -3,30 +3,6 @@
 // The numbers mirror ropelab.lesson05_rope_nd.widget.frequency_state (Python checks them); the
 // grid of distances comes from Python (the `fixed` trait), so both evaluate the same points.
 
-// matplotlib's symlog (base 10, linthresh t, linscale s): linear within [-t, t], log beyond
-function rlFreqSymlog(t, s) {
-  const adj = s / (1 - 1 / 10);
-  return (v) => (Math.abs(v) <= t ? v * adj : Math.sign(v) * t * (adj + Math.log10(Math.abs(v) / t)));
-}
-
-// Python's "{:.Ng}" (the kit's rlSig writes 3.162e-05 as 0.00003162: it switches to the exponent
-// only below 1e-5, Python below 1e-4)
-function rlFreqG(v, digits) {
-  if (v === 0) return "0";
-  if (!Number.isFinite(v)) return String(v);
-  const [m, x] = v.toExponential(digits - 1).split("e");
-  const exp = parseInt(x, 10);
-  let s;
-  if (exp < -4 || exp >= digits) {
-    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
-    s = `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  } else {
-    s = v.toFixed(Math.max(0, digits - 1 - exp));
-    if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
-  }
-  return s.replace(/^-/, "−");
-}
-
 const WIDGET = {
   name: "frequency_widget",
   width: 1100,
@@ -122,18 +98,17 @@ const WIDGET = {
     ctx.title = ax.title;
 
     // right: the normalised bound against distance, symlog
-    const f = rlFreqSymlog(10, 0.6);
     const dmax = fixed.distance_max;
     const ax2 = rlAxes(svg, { x: 640, y: 45, w: 430, h: 340 }, {
-      x: [f(0), f(dmax)], y: [0, 1.05], grid: true,
-      xticks: [[f(0), "0"], [f(10), "10^{1}"], [f(100), "10^{2}"], [f(1000), "10^{3}"]],
+      x: [0, dmax], xscale: ["symlog", 10, 0.6], y: [0, 1.05], grid: true,
+      xticks: [[0, "0"], [10, "10^{1}"], [100, "10^{2}"], [1000, "10^{3}"]],
       yticks: [0, 0.2, 0.4, 0.6, 0.8, 1.0].map((t) => [t, rlNum(t, 1)]),
       xlabel: L({ en: "relative distance |m − n| (symlog)", zh: "相对距离 |m − n|（symlog 刻度）" }),
       ylabel: L({ en: "bound / bound at 0", zh: "上界 / 距离 0 处的上界" }),
       ylabelGap: 52,
       title: L({ en: "Relative upper bound, 1 at distance 0", zh: "相对上界（距离 0 处为 1）" }),
     });
-    const sx2 = (d) => ax2.sx(f(d));
+    const sx2 = ax2.sx;
     ctx.sx2 = sx2;
     ctx.sy2 = ax2.sy;
     rlSvg("path", { d: rlPath(ref.distances, ref.bound, sx2, ax2.sy), fill: "none", stroke: "#7f7f7f",
@@ -178,15 +153,15 @@ const WIDGET = {
       `base = ${rlVal("base", s.base, rlInt(s.base))} &nbsp; d = ${rlVal("dim", s.dim, s.dim)} &nbsp; ` +
         `${L({ en: "pairs", zh: "频率对数" })} d/2 = ${rlVal("pairs", s.pairs, s.pairs)}`,
       L({
-        en: `fastest θ<sub>0</sub> = ${rlVal("fast_theta", s.theta[0], rlFreqG(s.theta[0], 4))} (wavelength ` +
+        en: `fastest θ<sub>0</sub> = ${rlVal("fast_theta", s.theta[0], rlSig(s.theta[0], 4))} (wavelength ` +
           `${rlVal("fast_wavelength", s.wavelength[0], rlNum(s.wavelength[0], 2))} positions) &nbsp; ` +
           `slowest θ<sub>${rlVal("slow_index", last, last)}</sub> = ` +
-          `${rlVal("slow_theta", s.theta[last], rlFreqG(s.theta[last], 4))} (wavelength ` +
+          `${rlVal("slow_theta", s.theta[last], rlSig(s.theta[last], 4))} (wavelength ` +
           `${rlVal("slow_wavelength", s.wavelength[last], rlInt(s.wavelength[last]))} positions)`,
-        zh: `最快 θ<sub>0</sub> = ${rlVal("fast_theta", s.theta[0], rlFreqG(s.theta[0], 4))}（波长 ` +
+        zh: `最快 θ<sub>0</sub> = ${rlVal("fast_theta", s.theta[0], rlSig(s.theta[0], 4))}（波长 ` +
           `${rlVal("fast_wavelength", s.wavelength[0], rlNum(s.wavelength[0], 2))} 个位置）&nbsp; ` +
           `最慢 θ<sub>${rlVal("slow_index", last, last)}</sub> = ` +
-          `${rlVal("slow_theta", s.theta[last], rlFreqG(s.theta[last], 4))}（波长 ` +
+          `${rlVal("slow_theta", s.theta[last], rlSig(s.theta[last], 4))}（波长 ` +
           `${rlVal("slow_wavelength", s.wavelength[last], rlInt(s.wavelength[last]))} 个位置）`,
       }),
       L({

@@ -7,24 +7,6 @@
 
 const F32 = Math.fround;
 
-// Python's "{:g}" (and "{:.Ng}"): N significant digits, trailing zeros dropped, 1e+06 style
-function rlExtG(v, digits) {
-  const n = digits || 6;
-  if (v === 0) return "0";
-  if (!Number.isFinite(v)) return String(v);
-  const [m, x] = v.toExponential(n - 1).split("e");
-  const exp = parseInt(x, 10);
-  let s;
-  if (exp < -4 || exp >= n) {
-    const mant = m.includes(".") ? m.replace(/0+$/, "").replace(/\.$/, "") : m;
-    s = `${mant}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-  } else {
-    s = v.toFixed(Math.max(0, n - 1 - exp));
-    if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
-  }
-  return s.replace(/^-/, "−");
-}
-
 // ropelab.inv_freq in float32: 1 / base ** (2i / dim); also base ** (2i / dim) itself (YaRN uses it)
 function extPosFreqs(dim, base) {
   const b = F32(base);
@@ -130,8 +112,7 @@ const WIDGET = {
   width: 1100,
   height: 470,
   controls: [
-    { name: "method", kind: "dropdown", options: Object.keys(EXT_METHODS), label: { en: "method", zh: "方法" },
-      format: () => "" }, // the dropdown shows its value itself
+    { name: "method", kind: "dropdown", options: Object.keys(EXT_METHODS), label: { en: "method", zh: "方法" } },
     { name: "factor", kind: "range", min: 1, max: 32, step: 0.5, label: { en: "scale factor s", zh: "缩放因子 s" },
       format: (v) => v.toFixed(1) },
     { name: "target_len", kind: "select", options: EXT_TARGET_LENGTHS,
@@ -276,11 +257,11 @@ const WIDGET = {
 
   readout(s, L) {
     const v = (key, value, text) => rlVal(key, value, text);
-    const params = Object.entries(s.params).map(([k, p]) => `${k}=${v(`param_${k}`, p, rlExtG(p))}`).join(", ");
+    const params = Object.entries(s.params).map(([k, p]) => `${k}=${v(`param_${k}`, p, rlSig(p))}`).join(", ");
     const pairs = s.dim / 2;
     const method = `${s.method}(${params || L({ en: "no parameters", zh: "无参数" })})`;
     const dim = v("dim", s.dim, s.dim);
-    const base = v("base", s.base, rlExtG(s.base));
+    const base = v("base", s.base, rlSig(s.base));
     const train = v("train_len", s.train_len, s.train_len);
     const target = v("target_len", s.target_len, s.target_len);
     const fast = v("fastest_ratio", s.fastest_ratio, rlNum(s.fastest_ratio, 4));
